@@ -1,0 +1,41 @@
+# dnsstop: the commands a developer or operator types. Each target installs what it
+# needs first (scripts/setup.sh is idempotent and takes seconds once done).
+#   make build            build everything into build/bin and build/lib
+#   make test             build and run every test (CI runs exactly this)
+#   make test SANITIZE=address|thread   the same under ASan+UBSan or TSan
+#   make run              run the whole system locally with sample data
+#   make bench            run the benchmarks and print their figures
+SHELL := /bin/bash
+SANITIZE ?=
+JOBS ?= $(shell nproc)
+BUILD := build
+
+ifeq ($(SANITIZE),)
+  CMAKE_DIR := $(BUILD)/cmake
+  OUT_DIR := $(BUILD)
+else
+  CMAKE_DIR := $(BUILD)/cmake-$(SANITIZE)
+  OUT_DIR := $(BUILD)/$(SANITIZE)
+endif
+
+.PHONY: deps build test run bench clean
+
+deps:
+	scripts/setup.sh
+
+build: deps
+	cmake -S . -B $(CMAKE_DIR) -G Ninja -DDNSSTOP_SANITIZE=$(SANITIZE) \
+	  -DDNSSTOP_OUTPUT_DIR=$(abspath $(OUT_DIR))
+	cmake --build $(CMAKE_DIR) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(CMAKE_DIR) --output-on-failure -j $(JOBS)
+
+run: build
+	scripts/run-local.sh
+
+bench: build
+	tests/bench/run.sh $(OUT_DIR)
+
+clean:
+	rm -rf $(CMAKE_DIR) $(OUT_DIR)/bin $(OUT_DIR)/lib

@@ -1,0 +1,111 @@
+// `dnsstop compile`: parse list files, report their problems, write one snapshot.
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "core/list_parser.h"
+#include "core/snapshot_builder.h"
+#include "core/snapshot_file.h"
+
+namespace dnsstop::cli {
+namespace {
+
+struct ListArgument {
+  std::string name;
+  Action action = Action::kStoppage;
+  std::string path;
+};
+
+std::string base_name_without_extension(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  const std::size_t dot = base.find('.');
+  if (dot != 0 && dot != std::string::npos) base.resize(dot);
+  return base;
+}
+
+// FILE, NAME=FILE or NAME:ACTION=FILE.
+ListArgument parse_list_argument(std::string_view text) {
+  ListArgument list;
+  const std::size_t equals = text.find('=');
+  if (equals == std::string_view::npos) {
+    list.path = std::string(text);
+    list.name = base_name_without_extension(list.path);
+    return list;
+  }
+  std::string_view name = text.substr(0, equals);
+  list.path = std::string(text.substr(equals + 1));
+  if (const std::size_t colon = name.find(':'); colon != std::string_view::npos) {
+    const std::string_view action_text = name.substr(colon + 1);
+    const auto action = parse_action(action_text);
+    if (!action || *action == Action::kAllow) {
+      throw std::invalid_argument("unknown block action '" + std::string(action_text) +
+                                  "' (stoppage, nxdomain or nodata; use --allow for allowlists)");
+    }
+    list.action = *action;
+    name = name.substr(0, colon);
+  }
+  list.name = std::string(name);
+  return list;
+}
+
+}  // namespace
+
+int compile_command(std::span<const std::string_view> args) {
+  std::string output;
+  std::vector<ListArgument> list_arguments;
+  std::uint64_t created_unix = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    const auto value = [&]() {
+      if (i + 1 >= args.size()) throw std::invalid_argument(std::string(arg) + " needs a value");
+      return std::string(args[++i]);
+    };
+    if (arg == "-o" || arg == "--output") {
+      output = value();
+    } else if (arg == "--allow") {
+      const std::string path = value();
+      list_arguments.push_back({base_name_without_extension(path), Action::kAllow, path});
+    } else if (arg == "--created") {
+      created_unix = std::stoull(value());
+    } else if (arg.starts_with("-")) {
+      throw std::invalid_argument("unknown option " + std::string(arg));
+    } else {
+      list_arguments.push_back(parse_list_argument(arg));
+    }
+  }
+  if (output.empty()) throw std::invalid_argument("missing -o OUT.snap");
+  if (list_arguments.empty()) throw std::invalid_argument("no list given");
+
+  std::vector<ParsedList> parsed;
+  parsed.reserve(list_arguments.size());
+  std::size_t total_skipped = 0;
+  for (const ListArgument& list : list_arguments) {
+    parsed.push_back(parse_list(read_file(list.path), list.path));
+    const ParsedList& result = parsed.back();
+    for (const std::string& problem : result.problems) std::fprintf(stderr, "%s\n", problem.c_str());
+    if (result.skipped_lines > result.problems.size()) {
+      std::fprintf(stderr, "%s: %zu more problems not shown\n", list.path.c_str(),
+                   result.skipped_lines - result.problems.size());
+    }
+    std::printf("%s: list %s (%s): %zu entries, %zu lines skipped (%zu URLs with a path)\n", list.path.c_str(),
+                list.name.c_str(), std::string(action_name(list.action)).c_str(), result.entries.size(),
+                result.skipped_lines, result.url_path_lines);
+    total_skipped += result.skipped_lines;
+  }
+
+  std::vector<ListInput> inputs;
+  for (std::size_t i = 0; i < list_arguments.size(); ++i) {
+    inputs.push_back({list_arguments[i].name, list_arguments[i].action, 0, 0, parsed[i].entries});
+  }
+  const std::vector<std::uint8_t> snapshot = build_snapshot(inputs, created_unix);
+  write_file_atomically(output, snapshot);
+  std::printf("%s: wrote %zu bytes, %zu lines skipped in all\n", output.c_str(), snapshot.size(), total_skipped);
+  return kExitOk;
+}
+
+}  // namespace dnsstop::cli

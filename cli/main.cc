@@ -1,0 +1,44 @@
+// dnsstop: the operator's command line. Dispatches to one subcommand.
+#include <cstdio>
+#include <exception>
+#include <string_view>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: dnsstop COMMAND [ARGS]\n"
+    "\n"
+    "  compile -o OUT.snap [--allow FILE]... [--created UNIX_TIME] LIST...\n"
+    "        Compile lists into a snapshot. LIST is FILE, NAME=FILE or NAME:ACTION=FILE\n"
+    "        (ACTION: stoppage, nxdomain, nodata; default stoppage; NAME defaults to the\n"
+    "        file's base name). --allow adds an allowlist of operator exceptions.\n"
+    "  lookup SNAPSHOT NAME...\n"
+    "        Say for each name whether the snapshot blocks it, and by which entry.\n"
+    "  info SNAPSHOT\n"
+    "        Print the snapshot's version, lists, entries and size.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::fputs(kUsage.data(), args.empty() ? stderr : stdout);
+    return args.empty() ? dnsstop::cli::kExitUsage : dnsstop::cli::kExitOk;
+  }
+  const std::string_view command = args[0];
+  const std::span<const std::string_view> rest(args.data() + 1, args.size() - 1);
+  try {
+    if (command == "compile") return dnsstop::cli::compile_command(rest);
+    if (command == "lookup") return dnsstop::cli::lookup_command(rest);
+    if (command == "info") return dnsstop::cli::info_command(rest);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "dnsstop %.*s: %s\n", static_cast<int>(command.size()), command.data(), error.what());
+    return dnsstop::cli::kExitUsage;
+  }
+  std::fprintf(stderr, "dnsstop: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()), command.data(),
+               kUsage.data());
+  return dnsstop::cli::kExitUsage;
+}

@@ -1,0 +1,512 @@
+// Parsing the configuration file. yaml-cpp builds the document tree; one function
+// per section then walks it with a few typed readers (integer in a range, string,
+// keyword, address, ...) that check each value and, when it is wrong, throw a
+// ConfigError naming the file, line, column and dotted key.
+#include "core/config.h"
+
+#include <arpa/inet.h>  // inet_pton: parses text, opens no socket
+#include <fcntl.h>
+#include <unistd.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <concepts>
+#include <cstdio>
+#include <optional>
+#include <span>
+#include <system_error>
+#include <utility>
+
+#include "core/name.h"
+#include "core/snapshot_format.h"
+
+namespace dnsstop {
+namespace {
+
+using snapshot_format::kMaxListNameLength;
+using snapshot_format::kMaxLists;
+
+// Text from the file quoted into a message is cut to this many characters, so a
+// message stays one readable line whatever the file holds.
+constexpr std::size_t kMaxQuotedChars = 40;
+
+constexpr std::string_view kTopLevelKeys[] = {
+    "snapshot", "answers", "lists", "metrics", "log_queried_names", "sync", "stoppage"};
+constexpr std::string_view kSnapshotKeys[] = {"path", "when_missing", "check_interval_ms"};
+constexpr std::string_view kAnswerKeys[] = {"stoppage_ipv4", "stoppage_ipv6", "ttl", "soa_mname",
+                                            "soa_rname"};
+constexpr std::string_view kListKeys[] = {"name", "action", "ede_code", "ede_text", "file"};
+constexpr std::string_view kMetricsKeys[] = {"textfile", "interval_seconds"};
+
+template <typename Enum>
+struct Keyword {
+  std::string_view name;
+  Enum value;
+};
+
+constexpr Keyword<SnapshotConfig::WhenMissing> kWhenMissingKeywords[] = {
+    {"resolve", SnapshotConfig::WhenMissing::kResolve},
+    {"servfail", SnapshotConfig::WhenMissing::kServfail},
+};
+constexpr Keyword<Action> kActionKeywords[] = {
+    {action_name(Action::kStoppage), Action::kStoppage},
+    {action_name(Action::kNxdomain), Action::kNxdomain},
+    {action_name(Action::kNodata), Action::kNodata},
+    {action_name(Action::kAllow), Action::kAllow},
+};
+
+YAML::Mark mark_at(std::size_t line, std::size_t column) {
+  YAML::Mark mark;
+  mark.line = static_cast<int>(line);
+  mark.column = static_cast<int>(column);
+  return mark;
+}
+
+// The one place messages are formatted; see ConfigError for the shape.
+[[noreturn]] void fail(std::string_view source, const YAML::Mark& mark, std::string_view key,
+                       std::string_view what) {
+  std::string message(source);
+  if (!mark.is_null()) {
+    message += ':' + std::to_string(mark.line + 1) + ':' + std::to_string(mark.column + 1);
+  }
+  message += ": ";
+  if (!key.empty()) {
+    message += key;
+    message += ": ";
+  }
+  message += what;
+  throw ConfigError(message);
+}
+
+// Control and non-ASCII bytes become \xNN so that a message is safe to log.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (const char c : text.substr(0, kMaxQuotedChars)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += c;
+    } else {
+      char escaped[5];
+      std::snprintf(escaped, sizeof(escaped), "\\x%02x", byte);
+      out += escaped;
+    }
+  }
+  if (text.size() > kMaxQuotedChars) out += "...";
+  return out;
+}
+
+std::string quoted(std::string_view text) { return '"' + printable(text) + '"'; }
+
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar: return quoted(node.Scalar());
+    case YAML::NodeType::Sequence: return "a sequence";
+    case YAML::NodeType::Map: return "a mapping";
+    default: return "no value";
+  }
+}
+
+std::string join(std::span<const std::string_view> words) {
+  std::string joined;
+  for (const std::string_view word : words) {
+    if (!joined.empty()) joined += ", ";
+    joined += word;
+  }
+  return joined;
+}
+
+// A node of the document with its dotted key path and the place errors about it
+// point to.
+struct Value {
+  // `fallback` is used when the node has no useful position of its own: yaml-cpp
+  // places an empty value ("ttl:" and nothing) at the next token, often the next line.
+  Value(std::string_view source_name, YAML::Node yaml, std::string key_path,
+        const YAML::Mark& fallback)
+      : source(source_name),
+        node(std::move(yaml)),
+        key(std::move(key_path)),
+        mark(node.IsNull() || node.Mark().is_null() ? fallback : node.Mark()) {}
+
+  std::string_view source;
+  YAML::Node node;
+  std::string key;
+  YAML::Mark mark;
+
+  [[noreturn]] void fail(std::string_view what) const { dnsstop::fail(source, mark, key, what); }
+  [[noreturn]] void fail_expected(std::string_view expected) const {
+    fail("expected " + std::string(expected) + ", found " + describe(node));
+  }
+  std::string child_key(std::string_view child) const {
+    return key.empty() ? std::string(child) : key + '.' + std::string(child);
+  }
+
+  // The elements of a sequence; an empty value reads as an empty sequence.
+  std::vector<Value> elements(std::string_view expected, std::size_t max_count) const {
+    if (node.IsNull()) return {};
+    if (!node.IsSequence()) fail_expected(expected);
+    std::vector<Value> result;
+    for (const YAML::Node& element : node) {
+      Value value(source, element, key + '[' + std::to_string(result.size()) + ']', mark);
+      if (result.size() == max_count) {
+        value.fail("one entry too many; at most " + std::to_string(max_count) + " are allowed");
+      }
+      result.push_back(std::move(value));
+    }
+    return result;
+  }
+};
+
+// A mapping whose keys have all been checked: each one known, none repeated. An
+// empty value (a section whose keys are all commented out) reads as an empty mapping.
+class Mapping {
+ public:
+  Mapping(const Value& value, std::span<const std::string_view> known_keys) : value_(value) {
+    if (value.node.IsNull()) return;
+    if (!value.node.IsMap()) value.fail_expected("a mapping with keys " + join(known_keys));
+    for (const auto& entry : value.node) {
+      const YAML::Node& key = entry.first;
+      if (!key.IsScalar()) {
+        dnsstop::fail(value.source, key.Mark(), value.key, "keys must be plain names");
+      }
+      const auto known = std::find(known_keys.begin(), known_keys.end(), key.Scalar());
+      const std::string key_path = value.child_key(printable(key.Scalar()));
+      if (known == known_keys.end()) {
+        dnsstop::fail(value.source, key.Mark(), key_path,
+                      "unknown key; expected one of " + join(known_keys));
+      }
+      if (const Entry* const earlier = find_entry(*known)) {
+        dnsstop::fail(
+            value.source, key.Mark(), key_path,
+            "duplicate key (first at line " + std::to_string(earlier->key_mark.line + 1) + ')');
+      }
+      entries_.push_back(
+          {*known, key.Mark(), Value(value.source, entry.second, key_path, key.Mark())});
+    }
+  }
+
+  std::optional<Value> find(std::string_view key) const {
+    const Entry* const entry = find_entry(key);
+    if (entry == nullptr) return std::nullopt;
+    return entry->value;
+  }
+
+  Value require(std::string_view key) const {
+    auto value = find(key);
+    if (!value)
+      dnsstop::fail(value_.source, value_.mark, value_.child_key(key), "required key is missing");
+    return *std::move(value);
+  }
+
+ private:
+  struct Entry {
+    std::string_view key;  // one of known_keys
+    YAML::Mark key_mark;
+    Value value;
+  };
+
+  const Entry* find_entry(std::string_view key) const {
+    const auto entry = std::find_if(entries_.begin(), entries_.end(),
+                                    [&](const Entry& candidate) { return candidate.key == key; });
+    return entry == entries_.end() ? nullptr : &*entry;
+  }
+
+  Value value_;
+  std::vector<Entry> entries_;  // at most one per known key, so lookups stay trivial
+};
+
+std::string read_string(const Value& value) {
+  if (!value.node.IsScalar()) value.fail_expected("a string");
+  return value.node.Scalar();
+}
+
+bool read_bool(const Value& value) {
+  if (value.node.IsScalar() && value.node.Scalar() == "true") return true;
+  if (value.node.IsScalar() && value.node.Scalar() == "false") return false;
+  value.fail_expected("true or false");
+}
+
+// Plain decimal only: YAML 1.1 readers take a leading zero as octal and "0x" as hex,
+// so such numbers would mean different things to different tools.
+template <std::unsigned_integral Integer>
+Integer read_integer(const Value& value, Integer min, Integer max) {
+  const std::string range = std::to_string(min) + ".." + std::to_string(max);
+  if (!value.node.IsScalar()) value.fail_expected("an integer " + range);
+  const std::string& text = value.node.Scalar();
+  std::int64_t number = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  const bool plain_decimal =
+      end == text.data() + text.size() && !(text.size() > 1 && text[0] == '0');
+  if (error == std::errc::invalid_argument || !plain_decimal)
+    value.fail_expected("an integer " + range);
+  if (error == std::errc::result_out_of_range || std::cmp_less(number, min) ||
+      std::cmp_greater(number, max)) {
+    value.fail(quoted(text) + " is out of range " + range);
+  }
+  return static_cast<Integer>(number);
+}
+
+template <typename Enum>
+Enum read_keyword(const Value& value, std::span<const Keyword<Enum>> keywords) {
+  const auto matches = [&](const Keyword<Enum>& keyword) {
+    return value.node.IsScalar() && keyword.name == value.node.Scalar();
+  };
+  const auto keyword = std::find_if(keywords.begin(), keywords.end(), matches);
+  if (keyword != keywords.end()) return keyword->value;
+  std::vector<std::string_view> names;
+  for (const Keyword<Enum>& candidate : keywords) names.push_back(candidate.name);
+  value.fail_expected("one of " + join(names));
+}
+
+enum class EmptyPath { kRejected, kMeansOff };
+
+std::string read_path(const Value& value, EmptyPath empty) {
+  std::string path = read_string(value);
+  if (path.empty() && empty == EmptyPath::kRejected) {
+    value.fail("must not be empty; leave the key out instead");
+  }
+  if (path.find('\0') != std::string::npos) value.fail("a path cannot hold a NUL byte");
+  return path;
+}
+
+std::string read_domain_name(const Value& value) {
+  NormalizedName normalized = normalize_name(read_string(value));
+  if (!normalized.ok()) value.fail(normalized.error);
+  return std::move(normalized.name);
+}
+
+template <std::size_t kBytes>
+std::array<std::uint8_t, kBytes> read_address(const Value& value) {
+  static_assert(kBytes == 4 || kBytes == 16);
+  const std::string_view expected =
+      kBytes == 4 ? "an IPv4 address such as 192.0.2.80" : "an IPv6 address such as 2001:db8::80";
+  std::array<std::uint8_t, kBytes> address{};
+  if (!value.node.IsScalar() || ::inet_pton(kBytes == 4 ? AF_INET : AF_INET6,
+                                            value.node.Scalar().c_str(), address.data()) != 1) {
+    value.fail_expected(expected);
+  }
+  return address;
+}
+
+template <std::size_t kBytes>
+std::vector<std::array<std::uint8_t, kBytes>> read_addresses(const Value& value) {
+  std::vector<std::array<std::uint8_t, kBytes>> addresses;
+  const std::string expected =
+      kBytes == 4 ? "a sequence of IPv4 addresses" : "a sequence of IPv6 addresses";
+  for (const Value& element : value.elements(expected, kMaxStoppageAddressesPerFamily)) {
+    const auto address = read_address<kBytes>(element);
+    if (std::find(addresses.begin(), addresses.end(), address) != addresses.end()) {
+      element.fail("repeats an earlier address");
+    }
+    addresses.push_back(address);
+  }
+  return addresses;
+}
+
+SnapshotConfig parse_snapshot(const Value& value) {
+  const Mapping section(value, kSnapshotKeys);
+  SnapshotConfig snapshot;
+  if (const auto path = section.find("path"))
+    snapshot.path = read_path(*path, EmptyPath::kRejected);
+  if (const auto when_missing = section.find("when_missing")) {
+    snapshot.when_missing =
+        read_keyword<SnapshotConfig::WhenMissing>(*when_missing, kWhenMissingKeywords);
+  }
+  if (const auto interval = section.find("check_interval_ms")) {
+    snapshot.check_interval_ms = read_integer<std::uint32_t>(*interval, 50, 60000);
+  }
+  return snapshot;
+}
+
+AnswerConfig parse_answers(const Value& value) {
+  const Mapping section(value, kAnswerKeys);
+  AnswerConfig answers;
+  if (const auto ipv4 = section.find("stoppage_ipv4"))
+    answers.stoppage_ipv4 = read_addresses<4>(*ipv4);
+  if (const auto ipv6 = section.find("stoppage_ipv6"))
+    answers.stoppage_ipv6 = read_addresses<16>(*ipv6);
+  if (const auto ttl = section.find("ttl"))
+    answers.ttl = read_integer<std::uint32_t>(*ttl, 0, 86400);
+  if (const auto mname = section.find("soa_mname")) answers.soa_mname = read_domain_name(*mname);
+  if (const auto rname = section.find("soa_rname")) answers.soa_rname = read_domain_name(*rname);
+  return answers;
+}
+
+std::string read_list_name(const Value& value, std::span<const ListConfig> earlier_lists) {
+  std::string name = read_string(value);
+  const bool valid_characters = std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+  if (name.empty() || name.size() > kMaxListNameLength || !valid_characters) {
+    value.fail_expected("1-" + std::to_string(kMaxListNameLength) +
+                        " characters of A-Z a-z 0-9 . _ -");
+  }
+  for (std::size_t index = 0; index < earlier_lists.size(); ++index) {
+    if (earlier_lists[index].name == name) {
+      value.fail(quoted(name) + " is already the name of lists[" + std::to_string(index) + ']');
+    }
+  }
+  return name;
+}
+
+std::string read_ede_text(const Value& value) {
+  std::string text = read_string(value);
+  if (text.size() > kMaxEdeTextBytes) {
+    value.fail("is " + std::to_string(text.size()) + " bytes; at most " +
+               std::to_string(kMaxEdeTextBytes) + " fit in every answer");
+  }
+  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; })) {
+    value.fail_expected("printable ASCII text");
+  }
+  return text;
+}
+
+ListConfig parse_list(const Value& value, const AnswerConfig& answers,
+                      std::span<const ListConfig> earlier_lists) {
+  const Mapping section(value, kListKeys);
+  ListConfig list;
+  list.name = read_list_name(section.require("name"), earlier_lists);
+  const Value action = section.require("action");
+  list.action = read_keyword<Action>(action, kActionKeywords);
+  if (list.action == Action::kAllow) {
+    // An exception answers as if dnsstop were absent, so there is no blocking to explain.
+    for (const std::string_view ede_key : {"ede_code", "ede_text"}) {
+      if (const auto ede = section.find(ede_key)) {
+        ede->fail("an allow list sends no extended DNS error; remove this key");
+      }
+    }
+    list.ede_code = 0;
+  } else {
+    if (const auto code = section.find("ede_code")) {
+      list.ede_code = read_integer<std::uint16_t>(*code, 0, 65535);
+    }
+    if (const auto text = section.find("ede_text")) list.ede_text = read_ede_text(*text);
+  }
+  if (list.action == Action::kStoppage && answers.stoppage_ipv4.empty() &&
+      answers.stoppage_ipv6.empty()) {
+    action.fail("stoppage needs an address in answers.stoppage_ipv4 or answers.stoppage_ipv6");
+  }
+  if (const auto file = section.find("file")) list.file = read_path(*file, EmptyPath::kRejected);
+  return list;
+}
+
+std::vector<ListConfig> parse_lists(const Value& value, const AnswerConfig& answers) {
+  std::vector<ListConfig> lists;
+  for (const Value& element : value.elements("a sequence of lists", kMaxLists)) {
+    lists.push_back(parse_list(element, answers, lists));
+  }
+  return lists;
+}
+
+MetricsConfig parse_metrics(const Value& value) {
+  const Mapping section(value, kMetricsKeys);
+  MetricsConfig metrics;
+  if (const auto textfile = section.find("textfile")) {
+    metrics.textfile = read_path(*textfile, EmptyPath::kMeansOff);
+  }
+  if (const auto interval = section.find("interval_seconds")) {
+    metrics.interval_seconds = read_integer<std::uint32_t>(*interval, 1, 3600);
+  }
+  return metrics;
+}
+
+// YAML forbids tabs in indentation, and yaml-cpp reports them as unrelated syntax
+// errors ("illegal map value"), so they are looked for first.
+void reject_tabs_in_indentation(std::string_view text, std::string_view source) {
+  std::size_t line_number = 0;
+  for (std::size_t start = 0; start < text.size(); ++line_number) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line = text.substr(start, end - start);
+    const std::size_t content = line.find_first_not_of(" \t");
+    const bool blank_or_comment =
+        content == std::string_view::npos || line[content] == '#' || line[content] == '\r';
+    const std::size_t tab = line.substr(0, content).find('\t');
+    if (!blank_or_comment && tab != std::string_view::npos) {
+      fail(source, mark_at(line_number, tab), "",
+           "tab in indentation; YAML indents with spaces only");
+    }
+    start = end + 1;
+  }
+}
+
+YAML::Node load_document(std::string_view text, std::string_view source) {
+  if (text.size() > kMaxConfigBytes) {
+    fail(source, YAML::Mark::null_mark(), "",
+         "larger than " + std::to_string(kMaxConfigBytes) +
+             " bytes; this is not a configuration file");
+  }
+  reject_tabs_in_indentation(text, source);
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::DeepRecursion& error) {
+    fail(source, error.mark, "", "YAML collections nested too deeply");
+  } catch (const YAML::Exception& error) {
+    fail(source, error.mark, "", "YAML syntax: " + error.msg);
+  }
+  if (documents.empty() || documents.front().IsNull()) {
+    fail(source, YAML::Mark::null_mark(), "",
+         "the file holds no settings; expected a mapping with keys " + join(kTopLevelKeys));
+  }
+  if (documents.size() > 1) {
+    fail(source, documents[1].Mark(), "",
+         "a configuration file holds one YAML document, not several");
+  }
+  return documents.front();
+}
+
+}  // namespace
+
+Config parse_config(std::string_view yaml_text, std::string_view source) {
+  const YAML::Node root = load_document(yaml_text, source);
+  const Mapping top_level(Value(source, root, "", root.Mark()), kTopLevelKeys);
+  Config config;
+  config.source = source;
+  if (const auto snapshot = top_level.find("snapshot")) config.snapshot = parse_snapshot(*snapshot);
+  // Before the lists, which check that a stoppage list has addresses to answer with.
+  if (const auto answers = top_level.find("answers")) config.answers = parse_answers(*answers);
+  if (const auto lists = top_level.find("lists"))
+    config.lists = parse_lists(*lists, config.answers);
+  if (const auto metrics = top_level.find("metrics")) config.metrics = parse_metrics(*metrics);
+  if (const auto log_names = top_level.find("log_queried_names")) {
+    config.log_queried_names = read_bool(*log_names);
+  }
+  // Reserved for the sync daemon and the stop-page server, whose issues define and
+  // check their keys; until then a file may already carry them and they are ignored.
+  for (const std::string_view reserved : {"sync", "stoppage"}) {
+    const auto section = top_level.find(reserved);
+    if (section && !section->node.IsNull() && !section->node.IsMap())
+      section->fail_expected("a mapping");
+  }
+  return config;
+}
+
+Config load_config(const std::string& path) {
+  const auto read_error = [&](int error_number) {
+    return ConfigError(path + ": " + std::generic_category().message(error_number));
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw read_error(errno);
+  // One byte past the limit is enough for parse_config to refuse the file.
+  std::string text(kMaxConfigBytes + 1, '\0');
+  std::size_t size = 0;
+  while (size < text.size()) {
+    const ssize_t got = ::read(fd, text.data() + size, text.size() - size);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      const int error_number = errno;
+      ::close(fd);
+      throw read_error(error_number);
+    }
+    if (got == 0) break;
+    size += static_cast<std::size_t>(got);
+  }
+  ::close(fd);
+  text.resize(size);
+  return parse_config(text, path);
+}
+
+}  // namespace dnsstop

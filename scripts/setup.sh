@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# dnsstop: install everything the project needs on a Debian bookworm machine.
+# Run by `make deps` (and so by build/test/run). Idempotent: once done, a run
+# takes a few seconds and runs no apt-get at all.
+#
+#   1. the Debian packages listed in PACKAGES below;
+#   2. Unbound, rebuilt from Debian's own source package into build/unbound
+#      (scripts/build-unbound.sh; it explains why).
+#
+# Needs root only when something has to be installed.
+set -euo pipefail
+
+# Debian packages the project needs. Add new ones here, to the group they belong to.
+PACKAGES=(
+  # toolchain
+  build-essential g++ cmake ninja-build pkg-config git ca-certificates
+  # libraries the code links against
+  libidn2-dev libxxhash-dev libyaml-cpp-dev libssl-dev libcurl4-openssl-dev libldns-dev
+  # test and benchmark frameworks
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # DNS tools used by tests and benchmarks (dnsutils: dig; knot-dnsutils: kdig; nsd: authoritative server)
+  ldnsutils dnsutils knot-dnsutils nsd dnsperf
+  # blocklist signing and serving
+  openssl curl minisign nginx-light
+  # fetching and building Unbound from Debian's source package
+  dpkg-dev devscripts
+  # process and network tools used by scripts and tests
+  procps iproute2 python3
+)
+
+log() { echo "setup: $*"; }
+die() { echo "setup: error: $*" >&2; exit 1; }
+
+# run_logged LOG CMD...: run CMD with its output appended to LOG; on failure
+# show the end of the log and stop.
+run_logged() {
+  local logfile=$1
+  shift
+  if ! "$@" >>"$logfile" 2>&1 </dev/null; then
+    tail -n 40 "$logfile" >&2
+    die "failed: $* (full output: $logfile)"
+  fi
+}
+
+require_root() {
+  [[ $EUID -eq 0 ]] || die "$1 needs root; run this script as root (e.g. sudo $0)"
+}
+
+# Prints the packages of PACKAGES that are not fully installed.
+missing_packages() {
+  local installed
+  installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PACKAGES[@]}" 2>/dev/null \
+    | awk '$2 == "ii" { print $1 }' || true)
+  local pkg
+  for pkg in "${PACKAGES[@]}"; do
+    grep -qxF "$pkg" <<<"$installed" || echo "$pkg"
+  done
+}
+
+install_packages() {
+  local missing
+  mapfile -t missing < <(missing_packages)
+  if ((${#missing[@]} == 0)); then
+    log "Debian packages: all ${#PACKAGES[@]} installed"
+    return
+  fi
+  require_root "installing ${missing[*]}"
+  local logfile=build/apt.log
+  log "installing ${#missing[@]} Debian packages (log: $logfile): ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  run_logged "$logfile" apt-get update -q
+  run_logged "$logfile" apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 \
+    "${missing[@]}"
+}
+
+# One run at a time: parallel `make` invocations would race on apt and on
+# build/unbound.
+take_lock() {
+  mkdir -p build
+  exec 9>build/.setup.lock
+  if ! flock -n 9; then
+    log "waiting for another setup.sh run to finish"
+    flock 9
+  fi
+}
+
+main() {
+  cd "$(dirname "${BASH_SOURCE[0]}")/.."
+  local start=$SECONDS
+  take_lock
+  install_packages
+  scripts/build-unbound.sh
+  log "done in $((SECONDS - start))s"
+}
+
+main "$@"
