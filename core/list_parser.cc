@@ -2,6 +2,8 @@
 // and reports each line it skips. The format is specified in docs/list-format.md.
 #include "core/list_parser.h"
 
+#include <algorithm>
+
 #include "core/name.h"
 
 namespace dnsstop {
@@ -104,6 +106,15 @@ HostPart host_from_authority(std::string_view authority) {
   return host_part(authority.substr(0, colon));
 }
 
+// The first '/', '?' or (in a URL) '#'. Not string_view::find_first_of, which
+// calls memchr once for every byte it looks at.
+std::size_t find_host_end(std::string_view rest, bool is_url) noexcept {
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == '/' || rest[i] == '?' || (is_url && rest[i] == '#')) return i;
+  }
+  return std::string_view::npos;
+}
+
 // Accepts "host", "host/", "http://host", "https://host:8080/". Anything after the
 // host other than a lone '/' narrows the entry to part of a site, which DNS cannot
 // do, so such lines are refused rather than silently widened to the whole host.
@@ -119,7 +130,7 @@ HostPart extract_host(std::string_view entry) {
     rest.remove_prefix(scheme_end + 3);
     is_url = true;
   }
-  const std::size_t host_end = rest.find_first_of(is_url ? "/?#" : "/?");
+  const std::size_t host_end = find_host_end(rest, is_url);
   const std::string_view authority = rest.substr(0, host_end);
   if (host_end != std::string_view::npos && rest.substr(host_end) != "/") {
     return {.host = {}, .problem = kUrlPathProblem, .is_url_path = true};
@@ -127,9 +138,8 @@ HostPart extract_host(std::string_view entry) {
   return is_url ? host_from_authority(authority) : host_part(authority);
 }
 
-bool last_label_is_numeric(std::string_view canonical_name) noexcept {
-  const std::string_view last_label = canonical_name.substr(canonical_name.rfind('.') + 1);
-  for (char c : last_label) {
+bool is_all_digits(std::string_view text) noexcept {
+  for (char c : text) {
     if (!is_ascii_digit(c)) return false;
   }
   return true;
@@ -153,18 +163,26 @@ LineOutcome wildcard_problem(std::string_view name_below_wildcard) {
 
 LineOutcome entry_for_name(NormalizedName name, MatchScope scope) {
   if (!name.ok()) return problem(std::move(name.error));
-  if (name.name.find('.') == std::string::npos) {
+  const std::size_t last_dot = name.name.rfind('.');
+  if (last_dot == std::string::npos) {
     return problem("single-label name \"" + name.name + "\" would block a whole top-level domain");
   }
-  if (last_label_is_numeric(name.name)) {
+  // No top-level domain is all digits, so such a name can only be an IPv4 address.
+  if (is_all_digits(std::string_view(name.name).substr(last_dot + 1))) {
     return problem("\"" + name.name + "\" is an IP address; DNS blocking works on names, not addresses");
   }
   return {.entry = {.name = std::move(name.name), .scope = scope}, .problem = {}};
 }
 
-// For an entry that is not a plain name: explains what it is, or finds the host
-// name in it when it is a URL that DNS can enforce.
-LineOutcome parse_non_plain_entry(std::string_view entry, MatchScope scope) {
+LineOutcome parse_entry(std::string_view entry) {
+  MatchScope scope = MatchScope::Subtree;
+  if (entry.starts_with('=')) {
+    scope = MatchScope::Exact;
+    entry.remove_prefix(1);
+    if (!entry.empty() && is_blank(entry.front())) {
+      return problem("no space is allowed between '=' and the name");
+    }
+  }
   if (contains_blank(entry)) {
     return problem("whitespace inside the entry: write one name per line (hosts-file lines such as "
                    "\"0.0.0.0 example.com\" are not accepted)");
@@ -177,23 +195,6 @@ LineOutcome parse_non_plain_entry(std::string_view entry, MatchScope scope) {
   }
   if (host.host.starts_with("*.")) return wildcard_problem(host.host.substr(2));
   return entry_for_name(normalize_name(host.host), scope);
-}
-
-LineOutcome parse_entry(std::string_view entry) {
-  MatchScope scope = MatchScope::Subtree;
-  if (entry.starts_with('=')) {
-    scope = MatchScope::Exact;
-    entry.remove_prefix(1);
-    if (!entry.empty() && is_blank(entry.front())) {
-      return problem("no space is allowed between '=' and the name");
-    }
-  }
-  // Nearly every line is a plain name, and normalize_name rejects every byte that
-  // marks a URL, a wildcard or a hosts-file line, so one pass settles those lines
-  // and only the rest pay for the closer look.
-  NormalizedName name = normalize_name(entry);
-  if (name.ok()) return entry_for_name(std::move(name), scope);
-  return parse_non_plain_entry(entry, scope);
 }
 
 class ListBuilder {
@@ -219,6 +220,8 @@ class ListBuilder {
     skip_content_line(outcome.problem);
   }
 
+  void reserve_entries(std::size_t count) { list_.entries.reserve(count); }
+
   ParsedList finish() && { return std::move(list_); }
 
  private:
@@ -243,6 +246,9 @@ class ListBuilder {
 ParsedList parse_list(std::string_view text, std::string_view source) {
   if (text.starts_with(kUtf8ByteOrderMark)) text.remove_prefix(kUtf8ByteOrderMark.size());
   ListBuilder builder(source);
+  // Each line gives at most one entry; reserving for all of them spares the
+  // repeated regrowth, which costs a quarter of the time on large lists.
+  builder.reserve_entries(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   while (!text.empty()) builder.add_line(take_line(text));
   return std::move(builder).finish();
 }

@@ -138,7 +138,7 @@ std::string label_length_error(std::string_view name, std::size_t start, std::si
   return "label " + quoted(name.substr(start, end - start)) + " is longer than 63 octets";
 }
 
-// Copies, then folds and checks in one pass over the copy, so that the result is
+// Folds and checks in one pass into a buffer on the stack, then makes the result,
 // the only allocation.
 NormalizedName normalize_ascii(std::string_view input) {
   if (input.empty()) return failure("empty name");
@@ -147,12 +147,11 @@ NormalizedName normalize_ascii(std::string_view input) {
   if (name.back() == '.') name.remove_suffix(1);
   if (name.size() > kMaxNameLength) return failure("name is longer than 253 octets");
 
-  NormalizedName result{.name = std::string(name), .error = {}};
-  char* const folded = result.name.data();
+  std::array<char, kMaxNameLength> folded;
   const std::size_t size = name.size();
   std::size_t label_start = 0;
   for (std::size_t i = 0; i < size; ++i) {
-    const char canonical = kCanonicalByte[static_cast<unsigned char>(folded[i])];
+    const char canonical = kCanonicalByte[static_cast<unsigned char>(name[i])];
     if (canonical == 0) return failure("character " + quoted_char(name[i]) + " is not allowed in a name");
     if (canonical == '.') {
       if (!has_valid_label_length(i - label_start)) return failure(label_length_error(name, label_start, i));
@@ -161,7 +160,7 @@ NormalizedName normalize_ascii(std::string_view input) {
     folded[i] = canonical;
   }
   if (!has_valid_label_length(size - label_start)) return failure(label_length_error(name, label_start, size));
-  return result;
+  return NormalizedName{.name = std::string(folded.data(), size), .error = {}};
 }
 
 NormalizedName normalize_international(std::string_view input) {

@@ -193,9 +193,9 @@ class TrieCompiler {
       for (std::uint32_t i = 0; i < count; ++i) positions[i] = i;
       return count;
     }
-    std::uint64_t slots = std::max<std::uint64_t>(fmt::kLinearGroupMaxSlots + 1,
-                                                  (std::uint64_t{count} * fmt::kLoadDenominator + fmt::kLoadNumerator - 1) /
-                                                      fmt::kLoadNumerator);
+    const std::uint64_t home_slots =
+        (std::uint64_t{count} * fmt::kLoadDenominator + fmt::kLoadNumerator - 1) / fmt::kLoadNumerator;
+    std::uint64_t slots = std::max<std::uint64_t>(fmt::kLinearGroupMaxSlots + 1, home_slots + home_slots / 32 + 1);
     for (;;) {
       if (slots > fmt::kEntryOffsetMask) throw std::invalid_argument("a trie node has too many children");
       std::int64_t previous = -1;
@@ -207,7 +207,7 @@ class TrieCompiler {
         fits = previous < static_cast<std::int64_t>(slots);
       }
       if (fits) return static_cast<std::uint32_t>(slots);
-      slots += slots / 16 + 1;
+      slots += slots / 32 + 1;
     }
   }
 

@@ -111,9 +111,14 @@ inline std::uint32_t label_hash(std::string_view label) noexcept {
   return hash == kEmptyHash ? kEmptyHash - 1 : hash;
 }
 
+// Homes of a large group spread over all but its last slots: a node whose hash is
+// near the top of the range may be displaced past its home, and those last slots
+// give it room, so a group rarely needs to grow beyond its planned size.
+constexpr std::uint32_t home_range(std::uint32_t group_slots) noexcept { return group_slots - group_slots / 32 - 1; }
+
 // First slot, relative to its group, where a node with this hash may stand.
 constexpr std::uint32_t home_slot(std::uint32_t hash, std::uint32_t group_slots) noexcept {
-  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(hash) * group_slots) >> 32);
+  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(hash) * home_range(group_slots)) >> 32);
 }
 
 }  // namespace dnsstop::snapshot_format

@@ -16,14 +16,7 @@
 namespace dnsstop {
 namespace {
 
-std::filesystem::path example_config_path() {
-#ifdef DNSSTOP_SOURCE_DIR
-  return std::filesystem::path(DNSSTOP_SOURCE_DIR) / "etc/dnsstop.yaml";
-#else
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
-         "etc/dnsstop.yaml";
-#endif
-}
+std::filesystem::path example_config_path() { return std::filesystem::path(DNSSTOP_SOURCE_DIR) / "etc/dnsstop.yaml"; }
 
 // The message parse_config throws for `yaml`, read as "t.yaml".
 std::string error_of(std::string_view yaml) {

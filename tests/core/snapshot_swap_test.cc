@@ -25,8 +25,8 @@ std::string list_text(int generation) {
 }
 
 struct Generation {
-  explicit Generation(int number, const std::vector<std::uint8_t>& bytes)
-      : number(number), bytes(bytes), view(SnapshotView::validate(this->bytes.span())) {}
+  Generation(int generation, const std::vector<std::uint8_t>& built)
+      : number(generation), bytes(built), view(SnapshotView::validate(bytes.span())) {}
   int number;
   testing::AlignedBytes bytes;
   SnapshotView view;

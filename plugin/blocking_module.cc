@@ -1,0 +1,316 @@
+// The module's decisions on the query path and the watcher that keeps the
+// snapshot current. docs/unbound-module.md explains why it works this way.
+#include "plugin/blocking_module.h"
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include "core/wire_name.h"
+#include "plugin/cache_purge.h"
+#include "plugin/metrics_textfile.h"
+
+namespace dnsstop::plugin {
+namespace {
+
+constexpr std::int64_t kMissingSnapshotLogSeconds = 60;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::span<const std::uint8_t> query_name(const query_info& qinfo) { return {qinfo.qname, qinfo.qname_len}; }
+
+// What a snapshot decides for a name, reduced to what changes a cached answer.
+std::uint64_t cached_answer_class(const ActiveSnapshot* snapshot, std::span<const std::uint8_t> name) {
+  if (snapshot == nullptr) return 0;
+  const LookupResult verdict = snapshot->file->view().lookup_wire(name);
+  if (verdict.verdict != Verdict::kBlocked) return 0;
+  return 1 + static_cast<std::uint64_t>(snapshot->lists[verdict.list].action);
+}
+
+// The first name of a resolved answer that a list blocks: the query name itself
+// (the lists may have changed while it was resolved), then every owner and
+// CNAME/DNAME target of the answer section.
+struct BlockedName {
+  LookupResult verdict;
+  std::span<const std::uint8_t> name;
+  bool is_query_name;
+};
+
+std::optional<BlockedName> first_blocked_name(const SnapshotView& view, const module_qstate& qstate) {
+  const auto check = [&](std::span<const std::uint8_t> name, bool is_query_name) -> std::optional<BlockedName> {
+    const LookupResult verdict = view.lookup_wire(name);
+    if (verdict.verdict == Verdict::kBlocked) return BlockedName{verdict, name, is_query_name};
+    return std::nullopt;
+  };
+  if (auto blocked = check(query_name(qstate.qinfo), true)) return blocked;
+  const reply_info* reply = qstate.return_msg->rep;
+  for (std::size_t i = 0; i < reply->an_numrrsets; ++i) {
+    ub_packed_rrset_key* rrset = reply->rrsets[i];
+    if (auto blocked = check({rrset->rk.dname, rrset->rk.dname_len}, false)) return blocked;
+    std::uint8_t* target = nullptr;
+    std::size_t target_length = 0;
+    get_cname_target(rrset, &target, &target_length);  // leaves target null for other types
+    if (target != nullptr) {
+      if (auto blocked = check({target, target_length}, false)) return blocked;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+BlockingModule::BlockingModule(module_env* env, Config config)
+    : env_(env), config_(std::move(config)), answers_(AnswerSettings::from_config(config_.answers)) {
+  check_snapshot_file();  // before the first query: a present snapshot blocks from the start
+  watcher_ = std::thread([this] { watch(); });
+}
+
+BlockingModule::~BlockingModule() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_signal_.notify_all();
+  watcher_.join();
+}
+
+void BlockingModule::operate(module_qstate* qstate, module_ev event, int id) {
+  switch (event) {
+    case module_event_new:
+    case module_event_pass:
+      on_new_query(qstate, id);
+      break;
+    case module_event_moddone:
+      on_resolved(qstate, id);
+      break;
+    default:
+      qstate->ext_state[id] = module_error;
+      break;
+  }
+}
+
+void BlockingModule::on_new_query(module_qstate* qstate, int id) {
+  qstate->minfo[id] = nullptr;
+  // The validator's own DS/DNSKEY lookups and root priming resolve as usual: blocking
+  // them could make an allowlisted name under a blocked zone fail validation.
+  if (qstate->is_valrec || qstate->is_priming) {
+    qstate->ext_state[id] = module_wait_module;
+    return;
+  }
+  const auto snapshot = snapshot_.read();
+  if (!snapshot) {
+    if (config_.snapshot.when_missing == SnapshotConfig::WhenMissing::kServfail) {
+      counters_.count_servfail();
+      qstate->return_rcode = LDNS_RCODE_SERVFAIL;
+      qstate->ext_state[id] = module_finished;
+    } else {
+      counters_.count_unfiltered();
+      qstate->ext_state[id] = module_wait_module;
+    }
+    return;
+  }
+  const std::span<const std::uint8_t> name = query_name(qstate->qinfo);
+  const LookupResult verdict = snapshot->file->view().lookup_wire(name);
+  if (verdict.verdict == Verdict::kBlocked) {
+    qstate->ext_state[id] = answer_blocked(qstate, *snapshot, verdict, name, true) ? module_finished : module_error;
+    return;
+  }
+  // Resolve, but keep the iterator from caching the answer: a CNAME may lead into a
+  // listed name, and cache hits never come back here. on_resolved() stores it.
+  auto* state = static_cast<QueryState*>(regional_alloc(qstate->region, sizeof(QueryState)));
+  if (state == nullptr) {
+    qstate->ext_state[id] = module_error;
+    return;
+  }
+  state->started_no_cache_store = qstate->no_cache_store;
+  qstate->no_cache_store = 1;
+  qstate->minfo[id] = state;
+  qstate->ext_state[id] = module_wait_module;
+}
+
+void BlockingModule::on_resolved(module_qstate* qstate, int id) {
+  qstate->ext_state[id] = module_finished;
+  auto* state = static_cast<QueryState*>(qstate->minfo[id]);
+  if (state == nullptr) return;  // a query this module let through unchecked
+  qstate->no_cache_store = state->started_no_cache_store;
+  if (qstate->return_msg == nullptr || qstate->return_msg->rep == nullptr) return;
+  const auto snapshot = snapshot_.read();
+  std::uint64_t generation = 0;
+  if (snapshot) {
+    generation = snapshot->generation;
+    if (const auto blocked = first_blocked_name(snapshot->file->view(), *qstate)) {
+      // An answer blocked for a name it leads through is not cached: it must follow
+      // that name's listing, and the cache purge only follows the query's own name.
+      if (!answer_blocked(qstate, *snapshot, blocked->verdict, blocked->name, blocked->is_query_name)) {
+        qstate->ext_state[id] = module_error;
+      }
+      return;
+    }
+  }
+  if (!qstate->no_cache_store) store_unless_swapped(qstate, qstate->return_msg->rep, generation);
+}
+
+bool BlockingModule::answer_blocked(module_qstate* qstate, const ActiveSnapshot& snapshot, const LookupResult& verdict,
+                                    std::span<const std::uint8_t> listed_name, bool cacheable) {
+  const ActiveSnapshot::ListPolicy& policy = snapshot.lists[verdict.list];
+  const ListInfo list = snapshot.file->view().list(verdict.list);
+  const auto serial = static_cast<std::uint32_t>(list.serial != 0 ? list.serial : snapshot.file->view().created_unix());
+  dns_msg* answer = synthesize_block_answer(qstate, policy.action, answers_,
+                                            wire_suffix(listed_name, verdict.matched_labels), serial);
+  if (answer == nullptr) {
+    log_err("dnsstop: out of memory while answering a blocked query");
+    return false;
+  }
+  qstate->return_msg = answer;
+  qstate->return_rcode = LDNS_RCODE_NOERROR;
+  attach_ede(&qstate->edns_opts_front_out, qstate->region, policy);
+  counters_.count_blocked(policy.counter);
+  if (config_.log_queried_names) {
+    log_info("dnsstop: blocked %s (list %.*s)", name_from_wire(query_name(qstate->qinfo)).c_str(),
+             static_cast<int>(list.name.size()), list.name.data());
+  }
+  if (cacheable && !qstate->no_cache_store) store_unless_swapped(qstate, answer->rep, snapshot.generation);
+  return true;
+}
+
+// An answer decided with one snapshot must not stay cached if another was swapped in
+// meanwhile: the purge for that swap may already have walked past this entry.
+void BlockingModule::store_unless_swapped(module_qstate* qstate, reply_info* reply, std::uint64_t decided_generation) {
+  if (!unbound::store_in_cache(qstate, reply)) {
+    log_err("dnsstop: out of memory while caching an answer");
+    return;
+  }
+  const auto now = snapshot_.read();
+  const std::uint64_t current_generation = now ? now->generation : 0;
+  if (current_generation != decided_generation) {
+    slabhash_remove(env_->msg_cache, query_info_hash(&qstate->qinfo, qstate->query_flags), &qstate->qinfo);
+  }
+}
+
+void BlockingModule::attach_ede(edns_option** list, regional* region, const ActiveSnapshot::ListPolicy& policy) {
+  edns_opt_list_append_ede(list, region, static_cast<sldns_ede_code>(policy.ede_code),
+                           policy.ede_text.empty() ? nullptr : policy.ede_text.c_str());
+}
+
+void BlockingModule::on_cache_hit(const query_info* qinfo, const reply_info* reply, edns_option** edns_out,
+                                  regional* region) {
+  // Synthesised answers are the only cached ones whose first RRset carries this flag
+  // (besides Unbound's own RPZ, which the lookup below tells apart).
+  if (reply == nullptr || reply->rrset_count == 0 || (reply->rrsets[0]->rk.flags & PACKED_RRSET_RPZ) == 0) return;
+  const auto snapshot = snapshot_.read();
+  if (!snapshot) return;
+  const LookupResult verdict = snapshot->file->view().lookup_wire(query_name(*qinfo));
+  if (verdict.verdict != Verdict::kBlocked) return;
+  const ActiveSnapshot::ListPolicy& policy = snapshot->lists[verdict.list];
+  attach_ede(edns_out, region, policy);
+  counters_.count_blocked(policy.counter);
+}
+
+std::size_t BlockingModule::memory_bytes() const {
+  const auto snapshot = snapshot_.read();
+  return sizeof(*this) + (snapshot ? snapshot->file->view().size_bytes() : 0);
+}
+
+void BlockingModule::watch() {
+  std::unique_lock lock(stop_mutex_);
+  while (!stop_signal_.wait_for(lock, std::chrono::milliseconds(config_.snapshot.check_interval_ms),
+                                [this] { return stopping_; })) {
+    lock.unlock();
+    check_snapshot_file();
+    if (!config_.metrics.textfile.empty() &&
+        unix_now() - last_metrics_write_ >= static_cast<std::int64_t>(config_.metrics.interval_seconds)) {
+      write_metrics();
+      last_metrics_write_ = unix_now();
+    }
+    lock.lock();
+  }
+}
+
+void BlockingModule::check_snapshot_file() {
+  const std::string& path = config_.snapshot.path;
+  FileIdentity identity;
+  try {
+    identity = identify_file(path);
+  } catch (const std::system_error& error) {
+    if (!current_ && unix_now() - last_missing_log_ >= kMissingSnapshotLogSeconds) {
+      last_missing_log_ = unix_now();
+      log_err("dnsstop: no snapshot yet (%s); %s until one arrives", error.what(),
+              config_.snapshot.when_missing == SnapshotConfig::WhenMissing::kServfail ? "answering SERVFAIL"
+                                                                                        : "answering unfiltered");
+    }
+    return;
+  }
+  if ((current_ && identity == current_->file->identity()) || identity == rejected_file_) return;
+  try {
+    install(LoadedSnapshot::load(path));
+  } catch (const SnapshotError& error) {
+    rejected_file_ = identity;
+    rejected_loads_.fetch_add(1, std::memory_order_relaxed);
+    log_err("dnsstop: rejected snapshot: %s; %s", error.what(),
+            current_ ? "keeping the previous one" : "still without a snapshot");
+  }
+}
+
+void BlockingModule::install(std::shared_ptr<const LoadedSnapshot> file) {
+  ActiveSnapshot next;
+  next.file = std::move(file);
+  next.generation = current_ ? current_->generation + 1 : 1;
+  const SnapshotView& view = next.file->view();
+  for (std::size_t i = 0; i < view.list_count(); ++i) {
+    const ListInfo list = view.list(i);
+    ActiveSnapshot::ListPolicy& policy = next.lists[i];
+    policy = {list.action, kEdeCensored, "", QueryCounters::kUnconfiguredList};
+    for (std::size_t configured = 0; configured < config_.lists.size(); ++configured) {
+      const ListConfig& list_config = config_.lists[configured];
+      if (list_config.name != list.name) continue;
+      if (list_config.action != list.action) {
+        log_warn("dnsstop: list %s was compiled with action %s; the configuration's %s applies",
+                 list_config.name.c_str(), std::string(action_name(list.action)).c_str(),
+                 std::string(action_name(list_config.action)).c_str());
+      }
+      policy = {list_config.action, list_config.ede_code, list_config.ede_text, configured};
+    }
+  }
+
+  // Swap first, then purge: an answer cached after the purge was decided with the
+  // new snapshot (store_unless_swapped sees to the ones decided just before).
+  const std::optional<ActiveSnapshot> previous = std::move(current_);
+  current_ = next;
+  snapshot_.replace(std::make_unique<const ActiveSnapshot>(std::move(next)));
+  const auto started = std::chrono::steady_clock::now();
+  const PurgeCounts purged = purge_changed_names(
+      env_, [&](std::span<const std::uint8_t> name) { return cached_answer_class(previous ? &*previous : nullptr, name); },
+      [&](std::span<const std::uint8_t> name) { return cached_answer_class(&*current_, name); });
+  purged_entries_.fetch_add(purged.messages + purged.rrsets, std::memory_order_relaxed);
+  const auto purge_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+
+  std::string lists;
+  for (std::size_t i = 0; i < view.list_count(); ++i) {
+    const ListInfo list = view.list(i);
+    lists += (i == 0 ? "" : ", ") + std::string(list.name) + " serial " + std::to_string(list.serial);
+  }
+  log_info("dnsstop: snapshot %s in use: %llu entries (%s); purged %zu cached messages and %zu RRsets in %lld ms",
+           config_.snapshot.path.c_str(), static_cast<unsigned long long>(view.entry_count()), lists.c_str(),
+           purged.messages, purged.rrsets, static_cast<long long>(purge_ms));
+}
+
+void BlockingModule::write_metrics() {
+  ModuleFigures figures;
+  figures.counters = counters_.totals();
+  for (const ListConfig& list : config_.lists) figures.configured_lists.push_back(list.name);
+  figures.snapshot = current_ ? &current_->file->view() : nullptr;
+  figures.rejected_snapshots = rejected_loads_.load(std::memory_order_relaxed);
+  figures.purged_cache_entries = purged_entries_.load(std::memory_order_relaxed);
+  figures.now_unix = unix_now();
+  const std::string text = render_metrics(figures);
+  try {
+    write_file_atomically(config_.metrics.textfile, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  } catch (const std::system_error& error) {
+    log_err("dnsstop: cannot write metrics: %s", error.what());
+  }
+}
+
+}  // namespace dnsstop::plugin

@@ -1,0 +1,79 @@
+// The six functions Unbound's dynlib module looks up in the shared object, and the
+// reply_cache callback. They only translate to BlockingModule: no exception may
+// cross into Unbound's C code.
+#include <cstdlib>
+#include <exception>
+
+#include "core/config.h"
+#include "plugin/blocking_module.h"
+
+namespace {
+
+using dnsstop::plugin::BlockingModule;
+
+constexpr const char* kDefaultConfigPath = "/etc/dnsstop/dnsstop.yaml";
+
+BlockingModule* module_of(module_env* env, int id) {
+  return static_cast<BlockingModule*>(static_cast<dynlibmod_env*>(env->modinfo[id])->dyn_env);
+}
+
+int reply_from_cache(query_info* qinfo, module_qstate*, reply_info* reply, int, edns_data*, edns_option** edns_out,
+                     comm_reply*, regional* region, timeval*, int, void* module) {
+  static_cast<BlockingModule*>(module)->on_cache_hit(qinfo, reply, edns_out, region);
+  return 1;
+}
+
+}  // namespace
+
+#define DNSSTOP_EXPORT __attribute__((visibility("default")))
+
+extern "C" {
+
+DNSSTOP_EXPORT int init(module_env* env, int id) {
+  const char* configured = std::getenv("DNSSTOP_CONFIG");
+  const char* path = configured != nullptr && *configured != '\0' ? configured : kDefaultConfigPath;
+  auto* dynlib = static_cast<dynlibmod_env*>(env->modinfo[id]);
+  BlockingModule* module = nullptr;
+  try {
+    module = new BlockingModule(env, dnsstop::load_config(path));
+  } catch (const std::exception& error) {
+    log_err("dnsstop: not starting: %s", error.what());
+    return 0;
+  }
+  if (!dynlib->inplace_cb_register_wrapped(reinterpret_cast<void*>(&reply_from_cache), inplace_cb_reply_cache, module,
+                                           env, id)) {
+    log_err("dnsstop: not starting: cannot register the cache-reply callback");
+    delete module;
+    return 0;
+  }
+  dynlib->dyn_env = module;
+  log_info("dnsstop: module started with configuration %s", path);
+  return 1;
+}
+
+DNSSTOP_EXPORT void deinit(module_env* env, int id) {
+  auto* dynlib = static_cast<dynlibmod_env*>(env->modinfo[id]);
+  dynlib->inplace_cb_delete_wrapped(env, inplace_cb_reply_cache, id);
+  delete static_cast<BlockingModule*>(dynlib->dyn_env);
+  dynlib->dyn_env = nullptr;
+}
+
+DNSSTOP_EXPORT void operate(module_qstate* qstate, module_ev event, int id, outbound_entry*) {
+  try {
+    module_of(qstate->env, id)->operate(qstate, event, id);
+  } catch (const std::exception& error) {
+    log_err("dnsstop: %s", error.what());
+    qstate->ext_state[id] = module_error;
+  }
+}
+
+DNSSTOP_EXPORT void inform_super(module_qstate*, int, module_qstate*) {}
+
+DNSSTOP_EXPORT void clear(module_qstate* qstate, int id) { qstate->minfo[id] = nullptr; }
+
+DNSSTOP_EXPORT size_t get_mem(module_env* env, int id) {
+  const BlockingModule* module = module_of(env, id);
+  return module != nullptr ? module->memory_bytes() : 0;
+}
+
+}  // extern "C"

@@ -1,0 +1,329 @@
+"""The Unbound module with the real thing: the dynlib Unbound built from Debian's
+source, NSD as its only upstream, `dig` as the client. Run by CTest."""
+
+import os
+import random
+import signal
+import socket
+import struct
+import threading
+import time
+import unittest
+
+import harness as h
+
+POLICE = "example.com\nlisted.net\n=exact.example.com\nxn--bcher-kva.example\n"
+OPERATOR = "www.example.org\n"
+EXCEPTIONS = "good.example.com\n"
+
+
+def standard_lists(police=POLICE, operator=OPERATOR):
+    return [("police", "stoppage", police), ("operator", "nxdomain", operator)]
+
+
+def wait_for(predicate, timeout, what):
+    h.wait_until(predicate, timeout, what)
+
+
+class ModuleTestCase(unittest.TestCase):
+    """Starts NSD once, and one Unbound per test with the module and the lists given."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.temp = h.TempDir()
+        cls.directory = cls.temp.__enter__()
+        cls.nsd = h.Nsd(cls.directory)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nsd.stop()
+        cls.temp.__exit__(None, None, None)
+
+    def start(self, lists=None, allow=(("exceptions", EXCEPTIONS),), config=None, threads=1, extra="",
+              compile_first=True):
+        self.run_dir = os.path.join(self.directory, self.id().rsplit(".", 1)[-1])
+        os.makedirs(self.run_dir)
+        self.snapshot = os.path.join(self.run_dir, "current.snap")
+        if compile_first:
+            h.compile_snapshot(self.snapshot, lists or standard_lists(), list(allow))
+        config = config or h.DnsstopConfig(snapshot=self.snapshot)
+        config.snapshot = self.snapshot
+        self.unbound = h.Unbound(self.run_dir, self.nsd.port, config, threads=threads, extra=extra)
+        self.addCleanup(self.unbound.stop)
+        return self.unbound
+
+    def ask(self, name, rtype="A", *options):
+        return h.dig(self.unbound.port, name, rtype, *options)
+
+    def publish(self, lists=None, allow=(("exceptions", EXCEPTIONS),)):
+        h.compile_snapshot(self.snapshot, lists or standard_lists(), list(allow))
+
+    def assert_stop_page(self, answer, rtype="A"):
+        expected = h.STOP_PAGE_V4 if rtype == "A" else h.STOP_PAGE_V6
+        self.assertEqual(answer.status, "NOERROR", answer.text)
+        self.assertEqual(answer.data(rtype), [expected], answer.text)
+
+    def assert_real(self, answer, rtype, data):
+        self.assertEqual(answer.status, "NOERROR", answer.text)
+        self.assertEqual(answer.data(rtype), [data], answer.text)
+        self.assertEqual(answer.ede, [], answer.text)
+
+
+class BlockingTest(ModuleTestCase):
+    def setUp(self):
+        self.start()
+
+    def test_listed_name_and_its_subdomains_go_to_the_stop_page(self):
+        for name in ("example.com", "www.example.com", "deep.www.example.com", "www.listed.net"):
+            self.assert_stop_page(self.ask(name, "A"))
+            self.assert_stop_page(self.ask(name, "AAAA"), "AAAA")
+
+    def test_other_types_of_a_listed_name_are_nodata_with_soa(self):
+        for rtype in ("MX", "TXT", "HTTPS", "NS"):
+            answer = self.ask("www.example.com", rtype)
+            self.assertEqual(answer.status, "NOERROR", answer.text)
+            self.assertEqual(answer.records, [], answer.text)
+            soa = [record for record in answer.authority if record[1] == "SOA"]
+            self.assertEqual(len(soa), 1, answer.text)
+            self.assertEqual(soa[0][0], "example.com.")  # the listed entry is the zone
+
+    def test_blocked_answers_carry_ede_and_flags(self):
+        answer = self.ask("www.example.com", "A")
+        self.assertEqual(answer.ede, [(16, "Blocked by police order")])
+        self.assertIn("ra", answer.flags)
+        self.assertIn("rd", answer.flags)
+        self.assertNotIn("ad", answer.flags)
+        cd = self.ask("www.example.com", "A", "+cd")
+        self.assertIn("cd", cd.flags)
+        self.assertNotIn("ad", self.ask("www.example.com", "A", "+adflag").flags)
+
+    def test_repeated_query_from_cache_keeps_answer_and_ede(self):
+        first = self.ask("www.listed.net")
+        second = self.ask("www.listed.net")
+        self.assert_stop_page(second)
+        self.assertEqual(second.ede, first.ede)
+        self.assertNotIn("aa", second.flags)  # it really came from the cache
+
+    def test_query_without_edns_is_blocked_without_ede(self):
+        answer = self.ask("www.example.com", "A", "+noedns")
+        self.assert_stop_page(answer)
+        self.assertEqual(answer.ede, [])
+        self.assertNotIn("OPT PSEUDOSECTION", answer.text)
+
+    def test_letter_case_and_trailing_dot_do_not_matter(self):
+        self.assert_stop_page(self.ask("WWW.Example.COM"))
+        self.assert_stop_page(self.ask("www.example.com."))
+
+    def test_idn_entry_blocks_its_a_label_form(self):
+        self.assert_stop_page(self.ask("xn--bcher-kva.example"))
+
+    def test_allowlisted_name_resolves(self):
+        self.assert_real(self.ask("good.example.com"), "A", "203.0.113.3")
+        self.assert_real(self.ask("x.good.example.com"), "A", "203.0.113.4")
+
+    def test_exact_entry_blocks_only_the_name(self):
+        self.assert_stop_page(self.ask("exact.example.com"))  # also under example.com...
+        answer = self.ask("sub.exact.example.com")
+        self.assert_stop_page(answer)  # ...which covers this one: the exact entry adds nothing below
+
+    def test_unlisted_names_resolve_for_every_type(self):
+        self.assert_real(self.ask("clean.org", "A"), "A", "198.51.100.1")
+        self.assert_real(self.ask("clean.org", "AAAA"), "AAAA", "2001:db8:2::1")
+        self.assert_real(self.ask("clean.org", "MX"), "MX", "10 mail.clean.org.")
+        self.assert_real(self.ask("clean.org", "TXT"), "TXT", '"clean"')
+        self.assertEqual(self.ask("nothere.org").status, "NXDOMAIN")
+
+    def test_nxdomain_list(self):
+        answer = self.ask("www.example.org")
+        self.assertEqual(answer.status, "NXDOMAIN", answer.text)
+        self.assertEqual(answer.ede, [(15, "")])
+        self.assertEqual([r[1] for r in answer.authority], ["SOA"])
+
+    def test_cname_into_a_listed_name_is_blocked_first_time_and_from_cache(self):
+        for _ in range(3):
+            answer = self.ask("alias.org")
+            self.assert_stop_page(answer)
+            self.assertEqual(answer.ede, [(16, "Blocked by police order")])
+
+
+class ExactEntryTest(ModuleTestCase):
+    def test_exact_entry_alone(self):
+        self.start(lists=[("police", "stoppage", "=exact.example.com\n")], allow=())
+        self.assert_stop_page(self.ask("exact.example.com"))
+        self.assert_real(self.ask("sub.exact.example.com"), "A", "203.0.113.6")
+        self.assert_real(self.ask("example.com"), "A", "203.0.113.1")
+
+
+class NodataListTest(ModuleTestCase):
+    def test_nodata_list(self):
+        self.start(lists=[("police", "nodata", "example.com\n")], allow=(),
+                   config=h.DnsstopConfig(snapshot="", lists=[{"name": "police", "action": "nodata"}]))
+        answer = self.ask("www.example.com")
+        self.assertEqual(answer.status, "NOERROR")
+        self.assertEqual(answer.records, [])
+        self.assertEqual(answer.ede, [(16, "")])
+
+
+class ListChangeTest(ModuleTestCase):
+    """Cached answers follow list changes within 2 s, in both directions."""
+
+    def check_follow_changes(self):
+        self.assert_real(self.ask("www.late.org"), "A", "198.51.100.3")
+        self.assert_real(self.ask("www.late.org"), "A", "198.51.100.3")  # now cached
+        self.assert_real(self.ask("gone.org"), "A", "198.51.100.4")
+        self.publish(standard_lists(police=POLICE + "late.org\n"))
+        started = time.monotonic()
+        wait_for(lambda: self.ask("www.late.org").data("A") == [h.STOP_PAGE_V4], 2.0, "www.late.org to be blocked")
+        listed_after = time.monotonic() - started
+        self.publish(standard_lists())
+        wait_for(lambda: self.ask("www.late.org").data("A") == ["198.51.100.3"], 2.0, "www.late.org to resolve again")
+        self.assertLess(listed_after, 2.0)
+        self.assertIn("purged", self.unbound.log_text())
+
+    def test_cached_name_is_blocked_after_listing_and_freed_after_removal(self):
+        self.start()
+        self.check_follow_changes()
+
+    def test_same_with_serve_expired(self):
+        self.start(extra="    serve-expired: yes\n    serve-expired-ttl: 3600\n")
+        self.check_follow_changes()
+
+    def test_cname_chain_through_a_newly_listed_name_is_cut(self):
+        self.start(lists=standard_lists(police="example.com\n"))
+        self.assert_real(self.ask("alias.org"), "A", "203.0.113.7")
+        self.assert_real(self.ask("alias.org"), "A", "203.0.113.7")
+        self.publish(standard_lists(police="example.com\nlisted.net\n"))
+        wait_for(lambda: self.ask("alias.org").data("A") == [h.STOP_PAGE_V4], 2.0, "alias.org to be blocked")
+
+
+class SnapshotLifecycleTest(ModuleTestCase):
+    def test_corrupt_snapshot_dropped_in_place_is_rejected_and_the_old_one_kept(self):
+        self.start()
+        corrupt = self.snapshot + ".incoming"
+        with open(self.snapshot, "rb") as good:
+            data = bytearray(good.read())
+        data[len(data) // 2] ^= 0xFF
+        with open(corrupt, "wb") as out:
+            out.write(data)
+        os.rename(corrupt, self.snapshot)
+        wait_for(lambda: "rejected snapshot" in self.unbound.log_text(), 3, "the rejection to be logged")
+        self.assertIn("checksum mismatch", self.unbound.log_text())
+        self.assertIn("keeping the previous one", self.unbound.log_text())
+        self.assert_stop_page(self.ask("www.example.com"))
+        self.assert_real(self.ask("clean.org"), "A", "198.51.100.1")
+
+    def test_without_snapshot_unbound_resolves_unfiltered_and_logs_then_blocks_when_one_arrives(self):
+        self.start(compile_first=False)
+        self.assertEqual(self.ask("www.example.com").data("A"), ["203.0.113.2"])
+        self.assertIn("no snapshot yet", self.unbound.log_text())
+        self.assertIn("answering unfiltered", self.unbound.log_text())
+        self.publish()
+        wait_for(lambda: self.ask("www.example.com").data("A") == [h.STOP_PAGE_V4], 2.0, "blocking to start")
+
+    def test_servfail_switch_without_snapshot(self):
+        self.start(compile_first=False, config=h.DnsstopConfig(snapshot="", when_missing="servfail"))
+        self.assertEqual(self.ask("clean.org").status, "SERVFAIL")
+        self.publish()
+        wait_for(lambda: self.ask("clean.org").status == "NOERROR", 2.0, "answers once a snapshot arrives")
+
+    def test_sighup_reloads_the_module_cleanly(self):
+        unbound = self.start()
+        self.assert_stop_page(self.ask("www.example.com"))
+        for _ in range(3):
+            unbound.process.signal(signal.SIGHUP)
+            wait_for(lambda: self.ask("clean.org").status == "NOERROR", 10, "Unbound to answer after SIGHUP")
+            self.assert_stop_page(self.ask("www.example.com"))
+        self.assertTrue(unbound.process.alive())
+        self.assertEqual(unbound.log_text().count("dnsstop: module started"), 4)
+
+    def test_bad_configuration_stops_unbound_with_file_line_and_key(self):
+        directory = os.path.join(self.directory, "badconfig")
+        os.makedirs(directory)
+        config = h.DnsstopConfig(snapshot=os.path.join(directory, "none.snap"))
+        config.ttl = 999999
+        unbound = h.Unbound(directory, self.nsd.port, config)  # returns once Unbound answers or exits
+        self.addCleanup(unbound.stop)
+        self.assertFalse(unbound.process.alive())
+        self.assertNotEqual(unbound.process.process.returncode, 0)
+        self.assertRegex(unbound.log_text(), r"dnsstop: not starting: .*dnsstop\.yaml:\d+:\d+: answers\.ttl: .*out of range")
+
+    def test_metrics_textfile(self):
+        metrics = os.path.join(self.directory, "metrics.prom")
+        self.start(config=h.DnsstopConfig(snapshot="", metrics_textfile=metrics))
+        self.ask("www.example.com")
+        self.ask("www.example.com")  # the second from the cache: counted too
+        def metrics_text():
+            if not os.path.exists(metrics):
+                return ""
+            with open(metrics) as textfile:
+                return textfile.read()
+
+        wait_for(lambda: 'dnsstop_blocked_answers_total{list="police"} 2' in metrics_text(), 5,
+                 "the metrics file to count two blocked answers")
+        text = metrics_text()
+        self.assertIn("dnsstop_snapshot_loaded 1", text)
+        self.assertIn('dnsstop_list_entries{list="police"} 4', text)
+
+
+def dns_query(name, query_id):
+    packet = struct.pack(">HHHHHH", query_id, 0x0100, 1, 0, 0, 0)
+    for label in name.split("."):
+        packet += bytes([len(label)]) + label.encode()
+    return packet + b"\x00" + struct.pack(">HH", 1, 1)
+
+
+def run_load(port, names, deadline, results):
+    """Sends queries one after another until the deadline; records (answered, rcode)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(2.0)
+        rng = random.Random(port)
+        sent = 0
+        while time.monotonic() < deadline and sent < 50000:
+            query_id = rng.randrange(65536)
+            client.sendto(dns_query(rng.choice(names), query_id), ("127.0.0.1", port))
+            sent += 1
+            try:
+                while True:
+                    reply, _ = client.recvfrom(4096)
+                    if struct.unpack(">H", reply[:2])[0] == query_id:
+                        results.append((True, reply[3] & 0x0F))
+                        break
+            except socket.timeout:
+                results.append((False, None))
+
+
+class SwapUnderLoadTest(ModuleTestCase):
+    def check_swaps_lose_nothing(self, threads):
+        self.start(threads=threads)
+        names = ["www.example.com", "clean.org", "www.late.org", "gone.org", "www.listed.net"]
+        results = []
+        deadline = time.monotonic() + 4.0
+        clients = [threading.Thread(target=run_load, args=(self.unbound.port, names, deadline, results)) for _ in range(2)]
+        for client in clients:
+            client.start()
+        swaps = 0
+        while time.monotonic() < deadline - 0.5:
+            extra = "late.org\n" if swaps % 2 == 0 else "gone.org\n"
+            self.publish(standard_lists(police=POLICE + extra))
+            swaps += 1
+            time.sleep(0.25)
+        for client in clients:
+            client.join()
+        lost = sum(1 for answered, _ in results if not answered)
+        failed = sum(1 for answered, rcode in results if answered and rcode != 0)
+        self.assertGreater(len(results), 500)
+        self.assertGreaterEqual(self.unbound.log_text().count("in use:"), swaps)
+        self.assertEqual(lost, 0, f"{lost} of {len(results)} queries got no answer during {swaps} swaps")
+        self.assertEqual(failed, 0, f"{failed} of {len(results)} queries failed during {swaps} swaps")
+
+    def test_one_thread(self):
+        self.check_swaps_lose_nothing(1)
+
+    def test_two_threads(self):
+        self.check_swaps_lose_nothing(2)
+        self.assert_stop_page(self.ask("www.example.com"))
+        self.assert_real(self.ask("clean.org"), "A", "198.51.100.1")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
