@@ -306,7 +306,7 @@ class TrieCompiler {
     pad_to_8(out);
     header.file_size = out.size();
     std::memcpy(out.data(), &header, sizeof(header));
-    header.checksum = XXH3_64bits(out.data() + fmt::kChecksummedFrom, out.size() - fmt::kChecksummedFrom);
+    header.checksum = fmt::content_checksum(out.data(), out.size());
     std::memcpy(out.data() + offsetof(fmt::FileHeader, checksum), &header.checksum, sizeof(header.checksum));
     return out;
   }

@@ -9,6 +9,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include <xxhash.h>
@@ -102,13 +103,56 @@ inline constexpr std::uint32_t kLinearGroupMaxSlots = 8;
 inline constexpr std::uint32_t kLoadNumerator = 7;
 inline constexpr std::uint32_t kLoadDenominator = 8;
 
-inline constexpr std::uint64_t kLabelHashSeed = 0x646e7373746f7031ull;  // "dnsstop1"
+// The header's checksum over a whole file of `size` bytes.
+inline std::uint64_t content_checksum(const std::uint8_t* file, std::size_t size) noexcept {
+  return XXH3_64bits(file + kChecksummedFrom, size - kChecksummedFrom);
+}
 
-// `label` must already be lower case.
+// Labels are hashed as whole 8-byte words, zero-padded past their end: the lookup
+// folds letter case word by word into such a buffer and hashes it with a few
+// multiplications, inline, instead of calling a general-purpose hash per label.
+inline constexpr std::size_t kPaddedLabelBytes = 64;  // 63 label bytes rounded up to whole words
+
+// Mixes the label's 8-byte words (`word_at(offset)`, zero past the end) into a
+// 32-bit hash: seeded multiply-rotate per word, then MurmurHash3's 64-bit
+// finaliser so that every input bit reaches the high bits that home_slot uses.
+template <class WordAt>
+inline std::uint32_t mix_label_words(std::size_t length, WordAt word_at) noexcept {
+  std::uint64_t hash = 0x646e7373746f7031ull ^ (length * 0x9e3779b97f4a7c15ull);  // "dnsstop1"
+  for (std::size_t offset = 0; offset < length; offset += 8) {
+    hash = (std::rotl(hash, 23) ^ word_at(offset)) * 0x9e3779b97f4a7c15ull;
+  }
+  hash ^= hash >> 33;
+  hash *= 0xff51afd7ed558ccdull;
+  hash ^= hash >> 33;
+  hash *= 0xc4ceb9fe1a85ec53ull;
+  hash ^= hash >> 33;
+  const auto folded = static_cast<std::uint32_t>(hash >> 32);
+  return folded == kEmptyHash ? kEmptyHash - 1 : folded;
+}
+
+// The hash of a lower-case label stored with zeros from `length` to the end of its
+// last 8-byte word (the lookup's folded copy): whole-word loads only.
+inline std::uint32_t padded_label_hash(const std::uint8_t* padded, std::size_t length) noexcept {
+  return mix_label_words(length, [padded](std::size_t offset) {
+    std::uint64_t word;
+    std::memcpy(&word, padded + offset, sizeof(word));
+    return word;
+  });
+}
+
+// The same hash of a label anywhere in memory (the builder, validation).
 inline std::uint32_t label_hash(std::string_view label) noexcept {
-  const auto hash =
-      static_cast<std::uint32_t>(XXH3_64bits_withSeed(label.data(), label.size(), kLabelHashSeed) >> 32);
-  return hash == kEmptyHash ? kEmptyHash - 1 : hash;
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(label.data());
+  return mix_label_words(label.size(), [bytes, length = label.size()](std::size_t offset) {
+    std::uint64_t word = 0;
+    if (offset + 8 <= length) {
+      std::memcpy(&word, bytes + offset, sizeof(word));
+    } else {
+      for (std::size_t i = offset; i < length; ++i) word |= std::uint64_t{bytes[i]} << (8 * (i - offset));
+    }
+    return word;
+  });
 }
 
 // Homes of a large group spread over all but its last slots: a node whose hash is

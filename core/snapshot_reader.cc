@@ -2,6 +2,8 @@
 // the lookup walk itself.
 #include "core/snapshot_reader.h"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -13,6 +15,13 @@ namespace {
 namespace fmt = snapshot_format;
 
 constexpr std::uint32_t kNotFound = 0xFFFFFFFFu;
+
+// Validation checks every label byte of the file: a table beats four comparisons.
+constexpr auto kCanonicalByte = [] {
+  std::array<bool, 256> table{};
+  for (unsigned c = 0; c < table.size(); ++c) table[c] = is_canonical_label_byte(static_cast<unsigned char>(c));
+  return table;
+}();
 
 [[noreturn]] void fail(std::uint64_t offset, const std::string& what) {
   throw SnapshotError("snapshot offset " + std::to_string(offset) + ": " + what);
@@ -113,7 +122,7 @@ SnapshotView SnapshotView::validate(std::span<const std::uint8_t> bytes) {
     fail(offsetof(fmt::FileHeader, file_size), "header says " + std::to_string(header.file_size) + " bytes, file has " +
                                                    std::to_string(bytes.size()) + " (truncated or extended)");
   }
-  const std::uint64_t checksum = XXH3_64bits(bytes.data() + fmt::kChecksummedFrom, bytes.size() - fmt::kChecksummedFrom);
+  const std::uint64_t checksum = fmt::content_checksum(bytes.data(), bytes.size());
   if (checksum != header.checksum) fail(offsetof(fmt::FileHeader, checksum), "checksum mismatch (corrupted file)");
   if (!all_zero(header.reserved, sizeof(header.reserved))) fail(offsetof(fmt::FileHeader, reserved), "reserved bytes are not zero");
   if (header.list_count > fmt::kMaxLists) fail(offsetof(fmt::FileHeader, list_count), "more than 15 lists");
@@ -166,7 +175,7 @@ SnapshotView SnapshotView::validate(std::span<const std::uint8_t> bytes) {
     } else {
       if (label_length == 0 || label_length > kMaxLabelLength) fail(at + 1, "bad label length");
       for (std::size_t i = 0; i < label.size(); ++i) {
-        if (!is_canonical_label_byte(static_cast<unsigned char>(label[i]))) fail(at + 2 + i, "bad byte in label");
+        if (!kCanonicalByte[static_cast<unsigned char>(label[i])]) fail(at + 2 + i, "bad byte in label");
       }
       if (record.label_hash != fmt::label_hash(label)) fail(slot_offset(slot), "label hash does not match its label");
       const unsigned length = name_length[slot] + (name_length[slot] != 0) + label_length;
@@ -208,16 +217,39 @@ ListInfo SnapshotView::list(std::size_t index) const noexcept {
           record.published_unix, record.entry_count};
 }
 
-std::uint32_t SnapshotView::find_child(std::uint32_t entry_offset, Label label) const noexcept {
+namespace {
+
+// Copies a label into zero-padded storage with ASCII upper case folded to lower
+// case, eight bytes at a time (a byte gets 0x20 added exactly when it is 'A'..'Z').
+void fold_label(const std::uint8_t* label, std::size_t length, std::uint8_t* padded) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+  std::memcpy(padded, label, length);
+  std::memset(padded + length, 0, ((length + 7) & ~std::size_t{7}) - length);
+  for (std::size_t offset = 0; offset < length; offset += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, padded + offset, sizeof(word));
+    const std::uint64_t low7 = word & ~kHighBits;
+    const std::uint64_t at_least_a = low7 + (0x80 - 'A') * kOnes;
+    const std::uint64_t above_z = low7 + (0x7F - 'Z') * kOnes;
+    const std::uint64_t upper = at_least_a & ~above_z & ~word & kHighBits;
+    word |= upper >> 2;
+    std::memcpy(padded + offset, &word, sizeof(word));
+  }
+}
+
+}  // namespace
+
+std::uint32_t SnapshotView::find_child(std::uint32_t entry_offset, const std::uint8_t* padded_label,
+                                       std::size_t length) const noexcept {
   const std::uint8_t* parent = entries_ + entry_offset;
   const std::uint8_t* children = parent + fmt::EntryLayout::kFixedBytes + parent[1];
   const std::uint32_t first = read_u32(children);
   const std::uint32_t count = read_u32(children + 4);
-  const std::string_view wanted(reinterpret_cast<const char*>(label.data), label.length);
-  const std::uint32_t hash = fmt::label_hash(wanted);
+  const std::uint32_t hash = fmt::padded_label_hash(padded_label, length);
   const auto matches = [&](const fmt::SlotRecord& slot) {
     const std::uint8_t* entry = entries_ + (slot.entry_ref & fmt::kEntryOffsetMask);
-    return entry[1] == label.length && std::memcmp(entry + 2, label.data, label.length) == 0;
+    return entry[1] == length && std::memcmp(entry + 2, padded_label, length) == 0;
   };
   const fmt::SlotRecord* group = slots_ + first;
   if (count <= fmt::kLinearGroupMaxSlots) {
@@ -233,18 +265,14 @@ std::uint32_t SnapshotView::find_child(std::uint32_t entry_offset, Label label) 
   return kNotFound;
 }
 
-template <class NextLabel>
-LookupResult SnapshotView::walk(std::size_t label_count, NextLabel next_label) const noexcept {
+LookupResult SnapshotView::walk(const Label* labels_from_top, std::size_t label_count) const noexcept {
   LookupResult result;
   std::uint32_t entry_ref = slots_[0].entry_ref;
-  std::uint8_t folded[kMaxLabelLength];
+  alignas(8) std::uint8_t folded[fmt::kPaddedLabelBytes];
   for (std::size_t depth = 1; depth <= label_count && (entry_ref & fmt::kHasChildren); ++depth) {
-    const Label label = next_label();
-    for (std::size_t i = 0; i < label.length; ++i) {
-      const std::uint8_t c = label.data[i];
-      folded[i] = (c >= 'A' && c <= 'Z') ? static_cast<std::uint8_t>(c | 0x20) : c;
-    }
-    const std::uint32_t slot = find_child(entry_ref & fmt::kEntryOffsetMask, {folded, label.length});
+    const Label& label = labels_from_top[depth - 1];
+    fold_label(label.data, label.length, folded);
+    const std::uint32_t slot = find_child(entry_ref & fmt::kEntryOffsetMask, folded, label.length);
     if (slot == kNotFound) break;
     entry_ref = slots_[slot].entry_ref;
     const std::uint8_t verdicts = entries_[entry_ref & fmt::kEntryOffsetMask];
@@ -261,31 +289,25 @@ LookupResult SnapshotView::walk(std::size_t label_count, NextLabel next_label) c
 LookupResult SnapshotView::lookup(std::string_view name) const noexcept {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   if (name.empty() || name.size() > kMaxNameLength) return {};
-  std::size_t label_count = 1;
-  std::size_t label_length = 0;
-  for (char c : name) {
-    if (c == '.') {
-      if (label_length == 0) return {};
-      ++label_count;
-      label_length = 0;
-    } else if (++label_length > kMaxLabelLength) {
-      return {};
-    }
-  }
-  if (label_length == 0) return {};
+  // One pass from the right: labels come out top-level domain first.
+  Label labels[kMaxLabels];
+  std::size_t label_count = 0;
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(name.data());
   std::size_t end = name.size();
-  return walk(label_count, [&]() {
-    const std::size_t dot = name.rfind('.', end - 1);
-    const std::size_t start = dot == std::string_view::npos ? 0 : dot + 1;
-    const Label label{reinterpret_cast<const std::uint8_t*>(name.data()) + start, end - start};
-    end = start == 0 ? 0 : start - 1;
-    return label;
-  });
+  for (std::size_t i = name.size(); i-- > 0;) {
+    if (bytes[i] != '.') continue;
+    if (end - i - 1 == 0 || end - i - 1 > kMaxLabelLength || label_count == kMaxLabels) return {};
+    labels[label_count++] = {bytes + i + 1, end - i - 1};
+    end = i;
+  }
+  if (end == 0 || end > kMaxLabelLength || label_count == kMaxLabels) return {};
+  labels[label_count++] = {bytes, end};
+  return walk(labels, label_count);
 }
 
 LookupResult SnapshotView::lookup_wire(std::span<const std::uint8_t> wire_name) const noexcept {
   constexpr std::size_t kMaxWireLength = 255;
-  std::uint8_t label_offsets[kMaxLabels];
+  Label labels[kMaxLabels];
   std::size_t label_count = 0;
   std::size_t position = 0;
   for (;;) {
@@ -293,15 +315,12 @@ LookupResult SnapshotView::lookup_wire(std::span<const std::uint8_t> wire_name) 
     const std::uint8_t length = wire_name[position];
     if (length == 0) break;
     if (length > kMaxLabelLength || label_count == kMaxLabels || position + 1 + length >= wire_name.size()) return {};
-    label_offsets[label_count++] = static_cast<std::uint8_t>(position);
+    labels[label_count++] = {wire_name.data() + position + 1, length};
     position += 1 + length;
   }
   if (position + 1 != wire_name.size() || label_count == 0) return {};
-  std::size_t next = label_count;
-  return walk(label_count, [&]() {
-    const std::uint8_t* at = wire_name.data() + label_offsets[--next];
-    return Label{at + 1, at[0]};
-  });
+  std::reverse(labels, labels + label_count);
+  return walk(labels, label_count);
 }
 
 }  // namespace dnsstop

@@ -71,9 +71,9 @@ class SnapshotView {
     const std::uint8_t* data;
     std::size_t length;
   };
-  template <class NextLabel>
-  LookupResult walk(std::size_t label_count, NextLabel next_label) const noexcept;
-  std::uint32_t find_child(std::uint32_t entry_offset, Label label) const noexcept;
+  LookupResult walk(const Label* labels_from_top, std::size_t label_count) const noexcept;
+  std::uint32_t find_child(std::uint32_t entry_offset, const std::uint8_t* padded_label,
+                           std::size_t length) const noexcept;
 
   std::span<const std::uint8_t> bytes_;
   const snapshot_format::FileHeader* header_ = nullptr;

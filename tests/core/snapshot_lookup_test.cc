@@ -176,6 +176,18 @@ TEST(SnapshotLookupTest, WireNamesMatchLikePresentationNames) {
   }
 }
 
+// Case folding touches 'A'..'Z' only: bytes 0x20 below a canonical character (0x0D
+// below '-', 0x10 below '0', '?' below '_') must not fold into it.
+TEST(SnapshotLookupTest, OnlyAsciiLettersFoldToLowerCase) {
+  TestSnapshot snapshot({{"police", Action::kStoppage, "x-y.com\nx0y.com\nx_y.com\nxay.com\n"}});
+  for (const std::uint8_t middle : {std::uint8_t{0x0D}, std::uint8_t{0x10}, std::uint8_t{'?'}, std::uint8_t{0xC1}}) {
+    const std::vector<std::uint8_t> wire = {3, 'x', middle, 'y', 3, 'c', 'o', 'm', 0};
+    EXPECT_EQ(snapshot.view().lookup_wire(wire).verdict, Verdict::kUnlisted) << int{middle};
+  }
+  const std::vector<std::uint8_t> upper = {3, 'x', 'A', 'y', 3, 'c', 'o', 'm', 0};
+  EXPECT_EQ(snapshot.view().lookup_wire(upper).verdict, Verdict::kBlocked);
+}
+
 TEST(SnapshotLookupTest, BinaryLabelsUnderABlockedNameAreBlocked) {
   TestSnapshot snapshot({{"police", Action::kStoppage, "example.com\n"}});
   std::vector<std::uint8_t> wire = {4, 0, '.', 0xff, 'A', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0};

@@ -23,7 +23,7 @@ std::vector<std::uint8_t> sample_snapshot() {
 }
 
 void recompute_checksum(std::vector<std::uint8_t>& bytes) {
-  const std::uint64_t checksum = XXH3_64bits(bytes.data() + fmt::kChecksummedFrom, bytes.size() - fmt::kChecksummedFrom);
+  const std::uint64_t checksum = fmt::content_checksum(bytes.data(), bytes.size());
   std::memcpy(bytes.data() + offsetof(fmt::FileHeader, checksum), &checksum, sizeof(checksum));
 }
 
