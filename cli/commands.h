@@ -17,6 +17,7 @@ inline constexpr int kExitUsage = 2;    // bad arguments, unreadable input
 int compile_command(std::span<const std::string_view> args);
 int lookup_command(std::span<const std::string_view> args);
 int info_command(std::span<const std::string_view> args);
+int config_command(std::span<const std::string_view> args);
 
 // Reads a whole file; throws std::runtime_error("PATH: reason").
 std::string read_file(const std::string& path);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "core/config.h"
 #include "core/list_parser.h"
 #include "core/snapshot_builder.h"
 #include "core/snapshot_file.h"
@@ -52,6 +53,19 @@ ListArgument parse_list_argument(std::string_view text) {
   return list;
 }
 
+// Every configured list, from the file its `file:` key names.
+std::vector<ListArgument> lists_from_config(const Config& config) {
+  std::vector<ListArgument> lists;
+  for (const ListConfig& list : config.lists) {
+    if (list.file.empty()) {
+      throw std::invalid_argument(config.source + ": list " + list.name +
+                                  " has no file: key, so it cannot be compiled from the configuration");
+    }
+    lists.push_back({list.name, list.action, list.file});
+  }
+  return lists;
+}
+
 }  // namespace
 
 int compile_command(std::span<const std::string_view> args) {
@@ -70,6 +84,11 @@ int compile_command(std::span<const std::string_view> args) {
     } else if (arg == "--allow") {
       const std::string path = value();
       list_arguments.push_back({base_name_without_extension(path), Action::kAllow, path});
+    } else if (arg == "--config") {
+      const Config config = load_config(value());
+      if (output.empty()) output = config.snapshot.path;
+      const std::vector<ListArgument> configured = lists_from_config(config);
+      list_arguments.insert(list_arguments.end(), configured.begin(), configured.end());
     } else if (arg == "--created") {
       created_unix = std::stoull(value());
     } else if (arg.starts_with("-")) {

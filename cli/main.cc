@@ -15,6 +15,11 @@ constexpr std::string_view kUsage =
     "        Compile lists into a snapshot. LIST is FILE, NAME=FILE or NAME:ACTION=FILE\n"
     "        (ACTION: stoppage, nxdomain, nodata; default stoppage; NAME defaults to the\n"
     "        file's base name). --allow adds an allowlist of operator exceptions.\n"
+    "  compile --config dnsstop.yaml [-o OUT.snap]\n"
+    "        Compile the lists the configuration names (each needs a file: key) into\n"
+    "        the configuration's snapshot path, or OUT.snap.\n"
+    "  config check FILE\n"
+    "        Validate a configuration file; errors name file, line, column and key.\n"
     "  lookup SNAPSHOT NAME...\n"
     "        Say for each name whether the snapshot blocks it, and by which entry.\n"
     "  info SNAPSHOT\n"
@@ -34,6 +39,7 @@ int main(int argc, char** argv) {
     if (command == "compile") return dnsstop::cli::compile_command(rest);
     if (command == "lookup") return dnsstop::cli::lookup_command(rest);
     if (command == "info") return dnsstop::cli::info_command(rest);
+    if (command == "config") return dnsstop::cli::config_command(rest);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "dnsstop %.*s: %s\n", static_cast<int>(command.size()), command.data(), error.what());
     return dnsstop::cli::kExitUsage;
