@@ -124,6 +124,10 @@ std::string empty_label_error(std::size_t label_start, std::size_t name_size) {
   return "empty label (two dots in a row)";
 }
 
+std::string disallowed_character_error(char c) {
+  return "character " + quoted_char(c) + " is not allowed in a name";
+}
+
 NormalizedName failure(std::string error) {
   return NormalizedName{.name = {}, .error = std::move(error)};
 }
@@ -152,23 +156,23 @@ NormalizedName normalize_ascii(std::string_view input) {
   std::size_t label_start = 0;
   for (std::size_t i = 0; i < size; ++i) {
     const char canonical = kCanonicalByte[static_cast<unsigned char>(name[i])];
-    if (canonical == 0) return failure("character " + quoted_char(name[i]) + " is not allowed in a name");
+    if (canonical == 0) return failure(disallowed_character_error(name[i]));
     if (canonical == '.') {
       if (!has_valid_label_length(i - label_start)) return failure(label_length_error(name, label_start, i));
       label_start = i + 1;
     }
     folded[i] = canonical;
   }
-  if (!has_valid_label_length(size - label_start)) return failure(label_length_error(name, label_start, size));
+  if (!has_valid_label_length(size - label_start)) {
+    return failure(label_length_error(name, label_start, size));
+  }
   return NormalizedName{.name = std::string(folded.data(), size), .error = {}};
 }
 
 NormalizedName normalize_international(std::string_view input) {
   if (!is_valid_utf8(input)) return failure("not valid UTF-8");
   // libidn2 reads a C string: a NUL would silently cut the name short.
-  if (input.find('\0') != std::string_view::npos) {
-    return failure("character " + quoted_char('\0') + " is not allowed in a name");
-  }
+  if (input.find('\0') != std::string_view::npos) return failure(disallowed_character_error('\0'));
   const std::string terminated(input);
   char* converted = nullptr;
   const int status =

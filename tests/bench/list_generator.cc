@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <iterator>
 #include <stdexcept>
 #include <utility>
 
@@ -27,6 +28,7 @@ class Random {
   std::uint64_t below(std::uint64_t bound) noexcept { return next() % bound; }
   std::size_t between(std::size_t low, std::size_t high) noexcept { return low + below(high - low + 1); }
   bool one_in(std::uint64_t n) noexcept { return below(n) == 0; }
+  bool with_probability(double p) noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
 
  private:
   std::uint64_t state_;
@@ -104,7 +106,55 @@ std::uint64_t name_hash(std::string_view name) { return XXH3_64bits(name.data(),
 
 std::size_t hash_table_size(std::size_t names) { return std::bit_ceil(std::max<std::size_t>(2 * names, 16)); }
 
+// Linear probing from the hash's low bits: XXH3 mixes them as well as the high ones.
+bool insert_hash(std::vector<std::uint64_t>& table, std::uint64_t hash) {
+  const std::size_t mask = table.size() - 1;
+  for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    if (table[slot] == hash) return false;
+    if (table[slot] == kEmptyHashSlot) {
+      table[slot] = hash;
+      return true;
+    }
+  }
+}
+
+bool contains_hash(const std::vector<std::uint64_t>& table, std::uint64_t hash) noexcept {
+  const std::size_t mask = table.size() - 1;
+  for (std::size_t slot = hash & mask; table[slot] != kEmptyHashSlot; slot = (slot + 1) & mask) {
+    if (table[slot] == hash) return true;
+  }
+  return false;
+}
+
 constexpr std::size_t kMaxQueryLabels = 4;
+
+// An entry, half the time with random labels in front (up to kMaxQueryLabels in all).
+std::string listed_query_name(const std::vector<std::string>& entries, Random& random) {
+  std::string name = entries[random.below(entries.size())];
+  if (random.one_in(2)) {
+    prepend_subdomain_labels(name, random.between(1, kMaxQueryLabels - label_count(name)), random);
+  }
+  return name;
+}
+
+// A random name of 2 to kMaxQueryLabels labels, which the caller checks is not covered.
+std::string unlisted_query_candidate(Random& random) {
+  std::string name = random_registered_name(random);
+  prepend_subdomain_labels(name, random.between(0, kMaxQueryLabels - 2), random);
+  return name;
+}
+
+void check_share(double share, const char* what) {
+  if (!(share >= 0.0 && share <= 1.0)) throw std::invalid_argument(std::string(what) + " must be within [0, 1]");
+}
+
+std::size_t share_of(std::size_t count, double share) {
+  return static_cast<std::size_t>(static_cast<double>(count) * share + 0.5);
+}
+
+void shuffle(std::vector<Query>& queries, Random& random) {
+  for (std::size_t i = queries.size(); i > 1; --i) std::swap(queries[i - 1], queries[random.below(i)]);
+}
 
 }  // namespace
 
@@ -115,28 +165,8 @@ GeneratedList::GeneratedList(std::size_t count, std::uint64_t seed)
   while (names_.size() < count) {
     std::string name = random_registered_name(random);
     if (random.one_in(5)) prepend_subdomain_labels(name, 1, random);
-    if (insert_hash(name_hash(name))) names_.push_back(std::move(name));
+    if (insert_hash(hash_table_, name_hash(name))) names_.push_back(std::move(name));
   }
-}
-
-// Linear probing from the hash's low bits: XXH3 mixes them as well as the high ones.
-bool GeneratedList::insert_hash(std::uint64_t hash) {
-  const std::size_t mask = hash_table_.size() - 1;
-  for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
-    if (hash_table_[slot] == hash) return false;
-    if (hash_table_[slot] == kEmptyHashSlot) {
-      hash_table_[slot] = hash;
-      return true;
-    }
-  }
-}
-
-bool GeneratedList::contains_hash(std::uint64_t hash) const noexcept {
-  const std::size_t mask = hash_table_.size() - 1;
-  for (std::size_t slot = hash & mask; hash_table_[slot] != kEmptyHashSlot; slot = (slot + 1) & mask) {
-    if (hash_table_[slot] == hash) return true;
-  }
-  return false;
 }
 
 std::string GeneratedList::text() const {
@@ -155,33 +185,63 @@ std::string GeneratedList::text() const {
 bool GeneratedList::covers(std::string_view name) const {
   for (std::string_view suffix = name; suffix.find('.') != std::string_view::npos;
        suffix.remove_prefix(suffix.find('.') + 1)) {
-    if (contains_hash(name_hash(suffix))) return true;
+    if (contains_hash(hash_table_, name_hash(suffix))) return true;
   }
   return false;
 }
 
 std::vector<Query> GeneratedList::queries(std::size_t count, double listed_share, std::uint64_t seed) const {
-  if (!(listed_share >= 0.0 && listed_share <= 1.0)) throw std::invalid_argument("listed share must be within [0, 1]");
-  const auto listed_count = static_cast<std::size_t>(static_cast<double>(count) * listed_share + 0.5);
+  check_share(listed_share, "listed share");
+  const std::size_t listed_count = share_of(count, listed_share);
   if (listed_count > 0 && names_.empty()) throw std::invalid_argument("an empty list cannot give listed queries");
 
   Random random(seed);
   std::vector<Query> queries;
   queries.reserve(count);
-  while (queries.size() < listed_count) {
-    std::string name = names_[random.below(names_.size())];
-    if (random.one_in(2)) {
-      prepend_subdomain_labels(name, random.between(1, kMaxQueryLabels - label_count(name)), random);
-    }
-    queries.push_back({std::move(name), true});
-  }
+  while (queries.size() < listed_count) queries.push_back({listed_query_name(names_, random), true});
   while (queries.size() < count) {
-    std::string name = random_registered_name(random);
-    prepend_subdomain_labels(name, random.between(0, kMaxQueryLabels - 2), random);
+    std::string name = unlisted_query_candidate(random);
     if (!covers(name)) queries.push_back({std::move(name), false});
   }
   // Fisher-Yates, so listed and unlisted queries interleave.
-  for (std::size_t i = queries.size(); i > 1; --i) std::swap(queries[i - 1], queries[random.below(i)]);
+  shuffle(queries, random);
+  return queries;
+}
+
+std::vector<Query> GeneratedList::traffic(std::size_t count, const TrafficMix& mix, std::uint64_t seed) const {
+  check_share(mix.listed_share, "listed share");
+  check_share(mix.www_share, "www share");
+  check_share(mix.aaaa_share, "AAAA share");
+  const std::size_t listed_count = share_of(count, mix.listed_share);
+  if (listed_count > 0 && names_.empty()) throw std::invalid_argument("an empty list cannot give listed queries");
+
+  Random random(seed);
+  auto shaped = [&](std::string name, bool listed) {
+    if (random.with_probability(mix.www_share)) name.insert(0, "www.");
+    return Query{std::move(name), listed, random.with_probability(mix.aaaa_share) ? QueryType::aaaa : QueryType::a};
+  };
+  std::vector<Query> queries;
+  queries.reserve(count);
+  while (queries.size() < listed_count) queries.push_back(shaped(listed_query_name(names_, random), true));
+
+  const std::size_t unlisted_count = count - listed_count;
+  const std::size_t distinct_count =
+      mix.distinct_unlisted == 0 ? unlisted_count : std::min(mix.distinct_unlisted, unlisted_count);
+  // Distinct by name, not only by question: a never-seen name leaves the resolver
+  // nothing at all to answer from, not even the other type's records.
+  std::vector<std::uint64_t> names_taken(hash_table_size(distinct_count), kEmptyHashSlot);
+  std::vector<Query> distinct;
+  distinct.reserve(distinct_count);
+  while (distinct.size() < distinct_count) {
+    Query query = shaped(unlisted_query_candidate(random), false);
+    if (!covers(query.name) && insert_hash(names_taken, name_hash(query.name))) distinct.push_back(std::move(query));
+  }
+  if (distinct_count == unlisted_count) {
+    std::move(distinct.begin(), distinct.end(), std::back_inserter(queries));
+  } else {
+    while (queries.size() < count) queries.push_back(distinct[random.below(distinct.size())]);
+  }
+  shuffle(queries, random);
   return queries;
 }
 

@@ -15,9 +15,22 @@
 
 namespace dnsstop::bench {
 
+enum class QueryType { a, aaaa };
+
 struct Query {
   std::string name;
   bool listed;  // an entry of the list, or a name below one
+  QueryType type = QueryType::a;
+};
+
+// The shape of a resolver benchmark's traffic (see GeneratedList::traffic).
+struct TrafficMix {
+  double listed_share = 0.0;
+  // 0: every unlisted name is new (each one a cache miss); otherwise the unlisted
+  // queries repeat this many distinct questions (cache hits once each was asked).
+  std::size_t distinct_unlisted = 0;
+  double www_share = 0.0;   // queries given a "www." label in front
+  double aaaa_share = 0.0;  // queries for AAAA instead of A
 };
 
 class GeneratedList {
@@ -38,9 +51,12 @@ class GeneratedList {
   // labels in front. The unlisted ones are random names that no entry covers.
   std::vector<Query> queries(std::size_t count, double listed_share, std::uint64_t seed) const;
 
+  // `count` A and AAAA queries in random order shaped by `mix`: listed ones as in
+  // queries(), unlisted ones that no entry covers, either all distinct or repeating
+  // a fixed set of questions; `www_share` of both kinds with "www." in front.
+  std::vector<Query> traffic(std::size_t count, const TrafficMix& mix, std::uint64_t seed) const;
+
  private:
-  bool insert_hash(std::uint64_t hash);
-  bool contains_hash(std::uint64_t hash) const noexcept;
   bool covers(std::string_view name) const;
 
   std::vector<std::string> names_;

@@ -132,14 +132,16 @@ TEST(ListParserTest, AcceptsUrlsWithoutPath) {
 }
 
 TEST(ListParserTest, AcceptsUrlsWithInternationalHosts) {
-  const ParsedList list = parse_list("https://B\xC3\xBC" "cher.example/\n=http://b\xC3\xBC" "cher.example:81\n", "l");
+  const ParsedList list =
+      parse_list("https://B\xC3\xBC" "cher.example/\n=http://b\xC3\xBC" "cher.example:81\n", "l");
   EXPECT_EQ(list.entries, (Entries{subtree("xn--bcher-kva.example"), exact("xn--bcher-kva.example")}));
   EXPECT_TRUE(list.problems.empty());
 }
 
 TEST(ListParserTest, RejectsUrlWithPathInsteadOfWideningIt) {
-  for (std::string_view line : {"http://a.example/page.html", "https://a.example:8443/dir/", "http://a.example//",
-                                "=https://a.example/x", "a.example/path", "a.example//"}) {
+  for (std::string_view line : {"http://a.example/page.html", "https://a.example:8443/dir/",
+                                "http://a.example//", "=https://a.example/x", "a.example/path",
+                                "a.example//", "//a.example"}) {
     const ParsedList list = parse_list(line, "list.txt");
     EXPECT_TRUE(list.entries.empty()) << line;
     EXPECT_EQ(list.url_path_lines, 1u) << line;
@@ -193,7 +195,8 @@ TEST(ListParserTest, RejectsWildcardAndSuggestsTheBaseName) {
 
 TEST(ListParserTest, RejectsSingleLabelName) {
   EXPECT_EQ(problem_of("com"), "list.txt:1: single-label name \"com\" would block a whole top-level domain");
-  EXPECT_EQ(problem_of("=COM."), "list.txt:1: single-label name \"com\" would block a whole top-level domain");
+  EXPECT_EQ(problem_of("=COM."),
+            "list.txt:1: single-label name \"com\" would block a whole top-level domain");
   EXPECT_EQ(problem_of("http://localhost/"),
             "list.txt:1: single-label name \"localhost\" would block a whole top-level domain");
 }
@@ -247,7 +250,8 @@ TEST(ListParserTest, InvalidUtf8InCommentIsIgnored) {
 }
 
 TEST(ListParserTest, ReportsNameErrorsWithFileAndLinePrefix) {
-  const ParsedList list = parse_list("# head\n\ngood.example\nbad..example\n=\nx_y.example\n", "/etc/dnsstop/block.txt");
+  const ParsedList list =
+      parse_list("# head\n\ngood.example\nbad..example\n=\nx_y.example\n", "/etc/dnsstop/block.txt");
   EXPECT_EQ(list.entries, (Entries{subtree("good.example"), subtree("x_y.example")}));
   EXPECT_EQ(list.problems, (Problems{"/etc/dnsstop/block.txt:4: empty label (two dots in a row)",
                                          "/etc/dnsstop/block.txt:5: empty name"}));

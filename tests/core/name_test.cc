@@ -146,6 +146,7 @@ TEST(NameTest, ConvertsInternationalNamesToALabels) {
   EXPECT_EQ(normalized_or_error("b\xC3\xBC" "cher.example."), "xn--bcher-kva.example");
   EXPECT_EQ(normalized_or_error("\xC3\x96RESUND.se"), "xn--resund-vxa.se");
   EXPECT_EQ(normalized_or_error("_dmarc.b\xC3\xBC" "cher.EXAMPLE"), "_dmarc.xn--bcher-kva.example");
+  EXPECT_EQ(normalized_or_error("\xE0\xA4\x95.example"), "xn--11b.example");  // U+0915, lead byte E0
 }
 
 TEST(NameTest, UsesNonTransitionalProcessing) {
@@ -196,6 +197,7 @@ TEST(NameTest, RejectsInvalidUtf8) {
   EXPECT_EQ(error_of("\xFF.example"), "not valid UTF-8");
   EXPECT_EQ(error_of("b\xC3" "cher.example"), "not valid UTF-8");     // truncated sequence
   EXPECT_EQ(error_of("\xC0\xAF.example"), "not valid UTF-8");         // overlong '/'
+  EXPECT_EQ(error_of("\xE0\x80\xAF.example"), "not valid UTF-8");     // overlong '/'
   EXPECT_EQ(error_of("\xED\xA0\x80.example"), "not valid UTF-8");     // surrogate
   EXPECT_EQ(error_of("\xF4\x90\x80\x80.example"), "not valid UTF-8");  // above U+10FFFF
   EXPECT_EQ(error_of("example.b\xC3"), "not valid UTF-8");            // cut at the end
