@@ -29,6 +29,7 @@
 #include "core/snapshot_builder.h"
 #include "core/snapshot_file.h"
 #include "core/snapshot_reader.h"
+#include "core/wire_name.h"
 #include "tests/bench/list_generator.h"
 
 namespace dnsstop::bench {
@@ -116,15 +117,8 @@ class QuerySet {
 
  private:
   void append_wire(std::string_view name) {
-    for (std::size_t start = 0; start <= name.size();) {
-      std::size_t dot = name.find('.', start);
-      if (dot == std::string_view::npos) dot = name.size();
-      wire_.push_back(static_cast<std::uint8_t>(dot - start));
-      wire_.insert(wire_.end(), name.begin() + static_cast<std::ptrdiff_t>(start),
-                   name.begin() + static_cast<std::ptrdiff_t>(dot));
-      start = dot + 1;
-    }
-    wire_.push_back(0);
+    const std::vector<std::uint8_t> wire = wire_from_name(name);
+    wire_.insert(wire_.end(), wire.begin(), wire.end());
   }
 
   std::string presentation_;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/name.h"
+#include "core/wire_name.h"
 #include "tests/core/snapshot_test_support.h"
 
 namespace dnsstop {
@@ -34,21 +35,6 @@ void expect_lookup(const SnapshotView& view, std::string_view name, Verdict verd
   EXPECT_EQ(got.verdict, verdict) << name;
   EXPECT_EQ(got.list, list) << name;
   EXPECT_EQ(got.entry, entry) << name;
-}
-
-std::vector<std::uint8_t> to_wire(std::string_view name) {
-  std::vector<std::uint8_t> wire;
-  std::size_t start = 0;
-  while (start < name.size()) {
-    std::size_t dot = name.find('.', start);
-    if (dot == std::string_view::npos) dot = name.size();
-    wire.push_back(static_cast<std::uint8_t>(dot - start));
-    wire.insert(wire.end(), name.begin() + static_cast<std::ptrdiff_t>(start),
-                name.begin() + static_cast<std::ptrdiff_t>(dot));
-    start = dot + 1;
-  }
-  wire.push_back(0);
-  return wire;
 }
 
 TEST(SnapshotLookupTest, SubtreeEntryCoversNameAndEverythingBelow) {
@@ -166,7 +152,7 @@ TEST(SnapshotLookupTest, WireNamesMatchLikePresentationNames) {
                          {"exceptions", Action::kAllow, "ok.example.com\n"}});
   for (const char* name : {"example.com", "WWW.EXAMPLE.com", "ok.example.com", "a.ok.example.com", "exact.org",
                            "a.exact.org", "other.net", "com"}) {
-    const auto wire = to_wire(name);
+    const auto wire = wire_from_name(name);
     const LookupResult from_wire = snapshot.view().lookup_wire(wire);
     const LookupResult from_text = snapshot.view().lookup(name);
     EXPECT_EQ(from_wire.verdict, from_text.verdict) << name;
@@ -196,7 +182,7 @@ TEST(SnapshotLookupTest, BinaryLabelsUnderABlockedNameAreBlocked) {
 
 TEST(SnapshotLookupTest, MalformedWireNamesAreNeverListed) {
   TestSnapshot snapshot({{"police", Action::kStoppage, "example.com\n"}});
-  const auto good = to_wire("www.example.com");
+  const auto good = wire_from_name("www.example.com");
   ASSERT_EQ(snapshot.view().lookup_wire(good).verdict, Verdict::kBlocked);
   const std::vector<std::vector<std::uint8_t>> bad = {
       {},                                                          // nothing
@@ -211,7 +197,7 @@ TEST(SnapshotLookupTest, MalformedWireNamesAreNeverListed) {
   // 128 one-octet labels make a 257-octet name: longer than DNS allows.
   std::vector<std::uint8_t> too_long;
   for (int i = 0; i < 127; ++i) too_long.insert(too_long.end(), {1, 'a'});
-  const auto tail = to_wire("example.com");
+  const auto tail = wire_from_name("example.com");
   too_long.insert(too_long.end(), tail.begin(), tail.end());
   EXPECT_EQ(snapshot.view().lookup_wire(too_long).verdict, Verdict::kUnlisted);
 }
@@ -294,7 +280,7 @@ TEST(SnapshotLookupTest, AgreesWithReferenceOnRandomLists) {
       ASSERT_EQ(result.list, list) << query;
       ASSERT_EQ(got.entry, entry) << query;
     }
-    const LookupResult wire_result = snapshot.view().lookup_wire(to_wire(query));
+    const LookupResult wire_result = snapshot.view().lookup_wire(wire_from_name(query));
     ASSERT_EQ(wire_result.verdict, result.verdict) << query;
     ASSERT_EQ(wire_result.matched_labels, result.matched_labels) << query;
   }
