@@ -26,7 +26,7 @@ DNSSTOP = os.path.join(OUTPUT_DIR, "bin/dnsstop")
 STOP_PAGE_V4 = "192.0.2.80"
 STOP_PAGE_V6 = "2001:db8::80"
 
-# The test root zone. Names under example.com, listed.net, alias.org, late.org are
+# The test root zone. Names under example.com, listed.net, alias.org, moved.org, late.org are
 # used by the tests; nothing here is listed by itself: the lists are the tests' own.
 ROOT_ZONE = """\
 $TTL 300
@@ -44,6 +44,7 @@ exact.example.com.  A     203.0.113.5
 sub.exact.example.com. A  203.0.113.6
 www.listed.net.     A     203.0.113.7
 alias.org.          CNAME www.listed.net.
+moved.org.          DNAME listed.net.
 clean.org.          A     198.51.100.1
 clean.org.          AAAA  2001:db8:2::1
 clean.org.          MX    10 mail.clean.org.

@@ -146,6 +146,11 @@ class BlockingTest(ModuleTestCase):
             self.assertEqual(answer.ede, [(16, "Blocked by police order")])
 
 
+    def test_dname_into_a_listed_zone_is_blocked(self):
+        for _ in range(2):
+            self.assert_stop_page(self.ask("www.moved.org"))
+
+
 class ExactEntryTest(ModuleTestCase):
     def test_exact_entry_alone(self):
         self.start(lists=[("police", "stoppage", "=exact.example.com\n")], allow=())
