@@ -5,6 +5,9 @@
 #   make test SANITIZE=address|thread   the same under ASan+UBSan or TSan
 #   make run              run the whole system locally with sample data
 #   make bench            run the benchmarks and print their figures
+#   make fuzz [FUZZ_SECONDS=N]  run each libFuzzer target for N seconds (default 60)
+#   make deb              build the Debian packages into build/deb (packaging/)
+#   make test-packages    install them into a clean bookworm root and check them
 SHELL := /bin/bash
 SANITIZE ?=
 JOBS ?= $(shell nproc)
@@ -18,7 +21,7 @@ else
   OUT_DIR := $(BUILD)/$(SANITIZE)
 endif
 
-.PHONY: deps build test run bench clean
+.PHONY: deps build test run bench fuzz deb test-packages clean
 
 deps:
 	scripts/setup.sh
@@ -36,6 +39,14 @@ run: build
 
 bench: build
 	tests/bench/run.sh $(OUT_DIR)
+fuzz: deps
+	tests/fuzz/run-fuzzers.sh $(or $(FUZZ_SECONDS),60)
+
+deb: deps
+	packaging/build-debs.sh
+
+test-packages: deb
+	packaging/test-install.sh
 
 clean:
 	rm -rf $(CMAKE_DIR) $(OUT_DIR)/bin $(OUT_DIR)/lib

@@ -23,7 +23,11 @@ constexpr std::string_view kUsage =
     "  lookup SNAPSHOT NAME...\n"
     "        Say for each name whether the snapshot blocks it, and by which entry.\n"
     "  info SNAPSHOT\n"
-    "        Print the snapshot's version, lists, entries and size.\n";
+    "        Print the snapshot's version, lists, entries and size.\n"
+    "  check [--server ADDR|ADDR:PORT|[ADDR6]:PORT] [--config FILE] [--http-port PORT] [NAME]\n"
+    "        Ask a resolver (default: /etc/resolv.conf's) for the consumer check NAME\n"
+    "        (default: the configuration's stoppage.check_host) and say whether it\n"
+    "        blocks. Exit 0 blocks, 1 does not, 2 cannot tell.\n";
 
 }  // namespace
 
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
     if (command == "lookup") return dnsstop::cli::lookup_command(rest);
     if (command == "info") return dnsstop::cli::info_command(rest);
     if (command == "config") return dnsstop::cli::config_command(rest);
+    if (command == "check") return dnsstop::cli::check_command(rest);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "dnsstop %.*s: %s\n", static_cast<int>(command.size()), command.data(), error.what());
     return dnsstop::cli::kExitUsage;

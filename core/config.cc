@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -17,9 +18,11 @@
 #include <cstdio>
 #include <optional>
 #include <span>
+#include <sstream>
 #include <system_error>
 #include <utility>
 
+#include "core/minisign.h"
 #include "core/name.h"
 #include "core/snapshot_format.h"
 
@@ -38,8 +41,19 @@ constexpr std::string_view kTopLevelKeys[] = {
 constexpr std::string_view kSnapshotKeys[] = {"path", "when_missing", "check_interval_ms"};
 constexpr std::string_view kAnswerKeys[] = {"stoppage_ipv4", "stoppage_ipv6", "ttl", "soa_mname",
                                             "soa_rname"};
-constexpr std::string_view kListKeys[] = {"name", "action", "ede_code", "ede_text", "file"};
+constexpr std::string_view kListKeys[] = {
+    "name",        "action",      "ede_code",   "ede_text",     "file",      "url",
+    "public_keys", "ca_file",     "client_cert", "client_key", "poll_seconds", "max_bytes",
+    "max_skipped_percent", "allow_plain_http"};
+constexpr std::string_view kSyncKeys[] = {"state_dir", "metrics_textfile", "timeout_seconds",
+                                          "metrics_listen"};
 constexpr std::string_view kMetricsKeys[] = {"textfile", "interval_seconds"};
+constexpr std::string_view kStoppageKeys[] = {
+    "mode",          "http_listen",     "https_listen",          "tls_certificate",
+    "tls_key",       "operator_name",   "blocked_by_url",        "hotline_url",
+    "help_url",      "default_language", "check_host",           "template_dir",
+    "max_connections", "idle_timeout_seconds", "connection_memory_bytes", "threads",
+    "metrics_listen"};
 
 template <typename Enum>
 struct Keyword {
@@ -51,6 +65,11 @@ constexpr Keyword<SnapshotConfig::WhenMissing> kWhenMissingKeywords[] = {
     {"resolve", SnapshotConfig::WhenMissing::kResolve},
     {"servfail", SnapshotConfig::WhenMissing::kServfail},
 };
+constexpr Keyword<StoppageConfig::Mode> kStoppageModeKeywords[] = {
+    {"stop_page", StoppageConfig::Mode::kStopPage},
+    {"public_check", StoppageConfig::Mode::kPublicCheck},
+};
+constexpr Keyword<std::string_view> kLanguageKeywords[] = {{"sv", "sv"}, {"en", "en"}};
 constexpr Keyword<Action> kActionKeywords[] = {
     {action_name(Action::kStoppage), Action::kStoppage},
     {action_name(Action::kNxdomain), Action::kNxdomain},
@@ -364,6 +383,50 @@ std::string read_ede_text(const Value& value) {
   return text;
 }
 
+// The keys of a list that tell dnsstop-sync where to fetch it; see ListSourceConfig.
+ListSourceConfig parse_list_source(const Mapping& section) {
+  ListSourceConfig source;
+  const auto url = section.find("url");
+  const auto allow_plain_http = section.find("allow_plain_http");
+  if (allow_plain_http) source.allow_plain_http = read_bool(*allow_plain_http);
+  if (url) {
+    source.url = read_string(*url);
+    const bool https = source.url.starts_with("https://") && source.url.size() > 8;
+    const bool plain = source.url.starts_with("http://") && source.url.size() > 7;
+    if (!https && !(plain && source.allow_plain_http)) {
+      url->fail_expected("an https:// URL (plain http:// only with allow_plain_http, for tests)");
+    }
+  }
+  const auto keys = section.find("public_keys");
+  if (keys) {
+    for (const Value& element : keys->elements("a sequence of minisign public keys", 8)) {
+      try {
+        minisign::parse_public_key(read_string(element));
+      } catch (const minisign::FormatError& error) {
+        element.fail(error.what());
+      }
+      source.public_keys.push_back(element.node.Scalar());
+    }
+  }
+  if (url && source.public_keys.empty()) {
+    (keys ? *keys : *url).fail("a list fetched from a url needs at least one key in public_keys");
+  }
+  if (const auto ca = section.find("ca_file")) source.ca_file = read_path(*ca, EmptyPath::kRejected);
+  const auto cert = section.find("client_cert");
+  const auto key = section.find("client_key");
+  if (cert) source.client_cert = read_path(*cert, EmptyPath::kRejected);
+  if (key) source.client_key = read_path(*key, EmptyPath::kRejected);
+  if (cert && !key) cert->fail("needs client_key too");
+  if (key && !cert) key->fail("needs client_cert too");
+  if (const auto poll = section.find("poll_seconds"))
+    source.poll_seconds = read_integer<std::uint32_t>(*poll, 1, 86400);
+  if (const auto max_bytes = section.find("max_bytes"))
+    source.max_bytes = read_integer<std::uint64_t>(*max_bytes, 1024, std::uint64_t{1} << 32);
+  if (const auto skipped = section.find("max_skipped_percent"))
+    source.max_skipped_percent = read_integer<std::uint32_t>(*skipped, 0, 100);
+  return source;
+}
+
 ListConfig parse_list(const Value& value, const AnswerConfig& answers,
                       std::span<const ListConfig> earlier_lists) {
   const Mapping section(value, kListKeys);
@@ -390,6 +453,7 @@ ListConfig parse_list(const Value& value, const AnswerConfig& answers,
     action.fail("stoppage needs an address in answers.stoppage_ipv4 or answers.stoppage_ipv6");
   }
   if (const auto file = section.find("file")) list.file = read_path(*file, EmptyPath::kRejected);
+  list.source = parse_list_source(section);
   return list;
 }
 
@@ -413,6 +477,120 @@ MetricsConfig parse_metrics(const Value& value) {
   return metrics;
 }
 
+// "192.0.2.80:80" or "[2001:db8::80]:80": the brackets keep an IPv6 address's colons
+// apart from the port's.
+ListenAddress read_listen_address(const Value& value) {
+  const std::string text = read_string(value);
+  const bool bracketed = !text.empty() && text.front() == '[';
+  const std::size_t colon = bracketed ? text.find("]:") + 1 : text.rfind(':');
+  if (colon == 0 || colon == std::string::npos) {
+    value.fail_expected("ADDRESS:PORT such as 192.0.2.80:80 or [2001:db8::80]:80");
+  }
+  ListenAddress listen;
+  listen.address = bracketed ? text.substr(1, colon - 2) : text.substr(0, colon);
+  std::array<std::uint8_t, 16> bytes{};
+  const int family = listen.ipv6() ? AF_INET6 : AF_INET;
+  const std::string port = text.substr(colon + 1);
+  unsigned port_number = 0;
+  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), port_number);
+  if (bracketed != listen.ipv6() || ::inet_pton(family, listen.address.c_str(), bytes.data()) != 1 ||
+      error != std::errc{} || end != port.data() + port.size() || port_number == 0 || port_number > 65535) {
+    value.fail_expected("ADDRESS:PORT such as 192.0.2.80:80 or [2001:db8::80]:80");
+  }
+  listen.port = static_cast<std::uint16_t>(port_number);
+  return listen;
+}
+
+std::vector<ListenAddress> read_listen_addresses(const Value& value) {
+  std::vector<ListenAddress> addresses;
+  for (const Value& element : value.elements("a sequence of ADDRESS:PORT", 16)) {
+    ListenAddress listen = read_listen_address(element);
+    if (std::find(addresses.begin(), addresses.end(), listen) != addresses.end()) {
+      element.fail("repeats an earlier address");
+    }
+    addresses.push_back(std::move(listen));
+  }
+  return addresses;
+}
+
+// Only http and https URLs of printable ASCII: the URL goes into an HTTP header and
+// an HTML attribute, where anything else could break out of either.
+std::string read_url(const Value& value) {
+  std::string url = read_string(value);
+  const bool printable_ascii =
+      std::all_of(url.begin(), url.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '"' && c != '<' && c != '>'; });
+  if (!url.empty() && (!printable_ascii || !(url.starts_with("https://") || url.starts_with("http://")))) {
+    value.fail("expected an http:// or https:// URL without spaces, quotes or angle brackets, found " +
+               describe(value.node));
+  }
+  return url;
+}
+
+StoppageConfig parse_stoppage(const Value& value) {
+  const Mapping section(value, kStoppageKeys);
+  StoppageConfig stoppage;
+  if (const auto mode = section.find("mode"))
+    stoppage.mode = read_keyword<StoppageConfig::Mode>(*mode, kStoppageModeKeywords);
+  if (const auto http = section.find("http_listen")) stoppage.http_listen = read_listen_addresses(*http);
+  if (const auto https = section.find("https_listen")) stoppage.https_listen = read_listen_addresses(*https);
+  if (const auto cert = section.find("tls_certificate"))
+    stoppage.tls_certificate = read_path(*cert, EmptyPath::kMeansOff);
+  if (const auto key = section.find("tls_key")) stoppage.tls_key = read_path(*key, EmptyPath::kMeansOff);
+  if (!stoppage.https_listen.empty() && (stoppage.tls_certificate.empty() || stoppage.tls_key.empty())) {
+    section.require("https_listen").fail("HTTPS needs stoppage.tls_certificate and stoppage.tls_key");
+  }
+  if (const auto name = section.find("operator_name")) {
+    stoppage.operator_name = read_string(*name);
+    if (stoppage.operator_name.size() > 100) name->fail("longer than 100 bytes");
+  }
+  if (const auto url = section.find("blocked_by_url")) stoppage.blocked_by_url = read_url(*url);
+  if (const auto url = section.find("hotline_url")) stoppage.hotline_url = read_url(*url);
+  if (const auto url = section.find("help_url")) stoppage.help_url = read_url(*url);
+  if (const auto language = section.find("default_language"))
+    stoppage.default_language = read_keyword<std::string_view>(*language, kLanguageKeywords);
+  if (const auto host = section.find("check_host")) {
+    if (!host->node.IsScalar() || !host->node.Scalar().empty()) stoppage.check_host = read_domain_name(*host);
+  }
+  if (const auto dir = section.find("template_dir"))
+    stoppage.template_dir = read_path(*dir, EmptyPath::kRejected);
+  if (const auto limit = section.find("max_connections"))
+    stoppage.max_connections = read_integer<std::uint32_t>(*limit, 1, 1000000);
+  if (const auto timeout = section.find("idle_timeout_seconds"))
+    stoppage.idle_timeout_seconds = read_integer<std::uint32_t>(*timeout, 1, 3600);
+  if (const auto memory = section.find("connection_memory_bytes"))
+    stoppage.connection_memory_bytes = read_integer<std::uint32_t>(*memory, 4096, 1048576);
+  if (const auto threads = section.find("threads"))
+    stoppage.threads = read_integer<std::uint32_t>(*threads, 1, 256);
+  if (const auto metrics = section.find("metrics_listen")) {
+    stoppage.metrics_listen = read_listen_addresses(*metrics);
+    // Counters are for the operator's monitoring, not for the users who reach the page.
+    for (const ListenAddress& listen : stoppage.metrics_listen) {
+      if (!listen.address.starts_with("127.") && listen.address != "::1")
+        metrics->fail("metrics are served on loopback only (127.0.0.0/8 or ::1)");
+    }
+  }
+  return stoppage;
+}
+
+SyncConfig parse_sync(const Value& value) {
+  const Mapping section(value, kSyncKeys);
+  SyncConfig sync;
+  if (const auto state_dir = section.find("state_dir"))
+    sync.state_dir = read_path(*state_dir, EmptyPath::kRejected);
+  if (const auto textfile = section.find("metrics_textfile"))
+    sync.metrics_textfile = read_path(*textfile, EmptyPath::kMeansOff);
+  if (const auto timeout = section.find("timeout_seconds"))
+    sync.timeout_seconds = read_integer<std::uint32_t>(*timeout, 1, 3600);
+  if (const auto metrics = section.find("metrics_listen")) {
+    sync.metrics_listen = read_listen_addresses(*metrics);
+    for (const ListenAddress& listen : sync.metrics_listen) {
+      if (!listen.address.starts_with("127.") && listen.address != "::1")
+        metrics->fail("metrics are served on loopback only (127.0.0.0/8 or ::1)");
+    }
+  }
+  return sync;
+}
+
 // YAML forbids tabs in indentation, and yaml-cpp reports them as unrelated syntax
 // errors ("illegal map value"), so they are looked for first.
 void reject_tabs_in_indentation(std::string_view text, std::string_view source) {
@@ -432,6 +610,24 @@ void reject_tabs_in_indentation(std::string_view text, std::string_view source) 
   }
 }
 
+// Records where each document starts and ignores everything else.
+class DocumentStartRecorder : public YAML::EventHandler {
+ public:
+  explicit DocumentStartRecorder(std::vector<YAML::Mark>& starts) : starts_(starts) {}
+  void OnDocumentStart(const YAML::Mark& mark) override { starts_.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  std::vector<YAML::Mark>& starts_;
+};
+
 YAML::Node load_document(std::string_view text, std::string_view source) {
   if (text.size() > kMaxConfigBytes) {
     fail(source, YAML::Mark::null_mark(), "",
@@ -439,23 +635,31 @@ YAML::Node load_document(std::string_view text, std::string_view source) {
              " bytes; this is not a configuration file");
   }
   reject_tabs_in_indentation(text, source);
-  std::vector<YAML::Node> documents;
+  YAML::Node document;
+  std::vector<YAML::Mark> document_starts;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    document = YAML::Load(std::string(text));
+    // Not YAML::LoadAll: yaml-cpp 0.7 (bookworm) never stops on a stray ',' at the
+    // top level and fills memory with empty documents. Counting document starts,
+    // and stopping at the second, needs only the event parser.
+    std::istringstream stream{std::string(text)};
+    YAML::Parser parser(stream);
+    DocumentStartRecorder recorder(document_starts);
+    while (document_starts.size() < 2 && parser.HandleNextDocument(recorder)) {
+    }
   } catch (const YAML::DeepRecursion& error) {
     fail(source, error.mark, "", "YAML collections nested too deeply");
   } catch (const YAML::Exception& error) {
     fail(source, error.mark, "", "YAML syntax: " + error.msg);
   }
-  if (documents.empty() || documents.front().IsNull()) {
+  if (document.IsNull()) {
     fail(source, YAML::Mark::null_mark(), "",
          "the file holds no settings; expected a mapping with keys " + join(kTopLevelKeys));
   }
-  if (documents.size() > 1) {
-    fail(source, documents[1].Mark(), "",
-         "a configuration file holds one YAML document, not several");
+  if (document_starts.size() > 1) {
+    fail(source, document_starts[1], "", "a configuration file holds one YAML document, not several");
   }
-  return documents.front();
+  return document;
 }
 
 }  // namespace
@@ -474,13 +678,8 @@ Config parse_config(std::string_view yaml_text, std::string_view source) {
   if (const auto log_names = top_level.find("log_queried_names")) {
     config.log_queried_names = read_bool(*log_names);
   }
-  // Reserved for the sync daemon and the stop-page server, whose issues define and
-  // check their keys; until then a file may already carry them and they are ignored.
-  for (const std::string_view reserved : {"sync", "stoppage"}) {
-    const auto section = top_level.find(reserved);
-    if (section && !section->node.IsNull() && !section->node.IsMap())
-      section->fail_expected("a mapping");
-  }
+  if (const auto stoppage = top_level.find("stoppage")) config.stoppage = parse_stoppage(*stoppage);
+  if (const auto sync = top_level.find("sync")) config.sync = parse_sync(*sync);
   return config;
 }
 

@@ -32,6 +32,20 @@ inline constexpr std::size_t kMaxEdeTextBytes = 64;
 // A stop page needs one or two addresses; the cap keeps synthesised answers small.
 inline constexpr std::size_t kMaxStoppageAddressesPerFamily = 8;
 
+// Where dnsstop-sync fetches a list (docs/list-distribution.md). No url: the list is
+// the local `file`, which the operator maintains.
+struct ListSourceConfig {
+  std::string url;  // the manifest's https:// URL; "" = none
+  std::vector<std::string> public_keys;  // minisign public keys (base64 lines); required with url
+  std::string ca_file;      // CA bundle for the server's certificate; "" = the system's
+  std::string client_cert;  // PEM client certificate for mutual TLS; "" = none
+  std::string client_key;   // its PEM key; required with client_cert
+  std::uint32_t poll_seconds = 300;              // 1..86400
+  std::uint64_t max_bytes = std::uint64_t{256} << 20;  // per download, 1024..4294967296
+  std::uint32_t max_skipped_percent = 1;         // share of list lines that may fail to parse, 0..100
+  bool allow_plain_http = false;                 // tests only: accept http:// URLs
+};
+
 struct ListConfig {
   std::string name;  // 1-32 of [A-Za-z0-9._-], unique among the lists
   Action action = Action::kStoppage;
@@ -40,6 +54,7 @@ struct ListConfig {
   std::uint16_t ede_code = kEdeCensored;
   std::string ede_text;  // at most 64 bytes of printable ASCII
   std::string file;      // local list file; "" when the list has none
+  ListSourceConfig source;  // signed distribution; read by dnsstop-sync only
 };
 
 struct SnapshotConfig {
@@ -63,6 +78,45 @@ struct MetricsConfig {
   std::uint32_t interval_seconds = 5;  // 1..3600
 };
 
+// The stop-page server (stoppage/, docs/stoppage.md). The module reads none of it.
+struct ListenAddress {
+  std::string address;  // numeric IPv4 or IPv6 address, as inet_pton accepts it
+  std::uint16_t port = 0;
+  bool ipv6() const { return address.find(':') != std::string::npos; }
+  friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
+};
+
+struct StoppageConfig {
+  // kStopPage: every name shows the stop page, the check host "your operator blocks".
+  // kPublicCheck: the public check site, hosted where the check domain really
+  // resolves, says "your operator does NOT block".
+  enum class Mode { kStopPage, kPublicCheck } mode = Mode::kStopPage;
+  std::vector<ListenAddress> http_listen;   // empty: the server refuses to start
+  std::vector<ListenAddress> https_listen;  // empty: no HTTPS
+  std::string tls_certificate;              // PEM, required with https_listen
+  std::string tls_key;                      // PEM, required with https_listen
+  std::string operator_name;                // shown on every page; required to start
+  std::string blocked_by_url;  // RFC 7725 Link rel="blocked-by"; http(s) URL, required to start
+  std::string hotline_url;     // where to report abuse material; http(s) URL
+  std::string help_url;        // help for people worried about their own thoughts; http(s) URL
+  std::string default_language = "sv";  // sv or en: when Accept-Language names neither
+  std::string check_host;               // canonical name (core/name.h); "" = no check host
+  std::string template_dir = "/etc/dnsstop/stoppage";
+  std::uint32_t max_connections = 4096;         // per listen address; 1..1000000
+  std::uint32_t idle_timeout_seconds = 10;      // 1..3600
+  std::uint32_t connection_memory_bytes = 16384;  // request line + headers; 4096..1048576
+  std::uint32_t threads = 2;                    // per listen address; 1..256
+  std::vector<ListenAddress> metrics_listen;    // loopback only; empty: no metrics
+};
+
+// dnsstop-sync's own settings (docs/list-distribution.md).
+struct SyncConfig {
+  std::string state_dir = "/var/lib/dnsstop/sync";  // accepted lists and serials
+  std::string metrics_textfile;  // Prometheus textfile; "" = none
+  std::uint32_t timeout_seconds = 60;  // per download, 1..3600
+  std::vector<ListenAddress> metrics_listen;  // Prometheus over HTTP, loopback only; empty: none
+};
+
 struct Config {
   std::string source;  // the path the configuration was read from
   SnapshotConfig snapshot;
@@ -70,6 +124,8 @@ struct Config {
   std::vector<ListConfig> lists;  // in configuration order, which breaks ties; at most 15
   MetricsConfig metrics;
   bool log_queried_names = false;  // privacy: names stay out of logs unless asked for
+  StoppageConfig stoppage;
+  SyncConfig sync;
 };
 
 // what() is "FILE:LINE:COLUMN: KEY: what is wrong", KEY a dotted path such as

@@ -61,6 +61,12 @@ void check_layout(const fmt::FileHeader& header, std::uint64_t file_size) {
   if (header.entries.size > fmt::kEntryOffsetMask) fail(offsetof(fmt::FileHeader, entries), "entry section too large");
 }
 
+// The padding that aligns the file's end must be zero, like every other unused byte.
+void check_end_padding(std::span<const std::uint8_t> bytes, const fmt::FileHeader& header) {
+  const std::uint64_t pool_end = header.entries.offset + header.entries.size;
+  if (!all_zero(bytes.data() + pool_end, bytes.size() - pool_end)) fail(pool_end, "padding after the pool is not zero");
+}
+
 void check_list(const fmt::ListRecord& record, std::uint64_t offset) {
   if (!is_valid_action(record.action)) fail(offset + offsetof(fmt::ListRecord, action), "unknown list action");
   if (record.name_length == 0 || record.name_length > fmt::kMaxListNameLength) {
@@ -128,6 +134,7 @@ SnapshotView SnapshotView::validate(std::span<const std::uint8_t> bytes) {
   if (header.list_count > fmt::kMaxLists) fail(offsetof(fmt::FileHeader, list_count), "more than 15 lists");
   if (header.slot_count == 0) fail(offsetof(fmt::FileHeader, slot_count), "no root slot");
   check_layout(header, bytes.size());
+  check_end_padding(bytes, header);
 
   view.lists_ = reinterpret_cast<const fmt::ListRecord*>(bytes.data() + header.lists.offset);
   for (std::uint32_t i = 0; i < header.list_count; ++i) {

@@ -3,9 +3,11 @@
 // cross into Unbound's C code.
 #include <cstdlib>
 #include <exception>
+#include <string>
 
 #include "core/config.h"
 #include "plugin/blocking_module.h"
+#include "plugin/unbound_version_check.h"
 
 namespace {
 
@@ -30,6 +32,11 @@ int reply_from_cache(query_info* qinfo, module_qstate*, reply_info* reply, int, 
 extern "C" {
 
 DNSSTOP_EXPORT int init(module_env* env, int id) {
+  // Struct offsets are only right inside the unbound this module was compiled for.
+  if (const std::string wrong = dnsstop::plugin::check_running_unbound(DNSSTOP_UNBOUND_BUILD_ID); !wrong.empty()) {
+    log_err("dnsstop: not starting: %s", wrong.c_str());
+    return 0;
+  }
   const char* configured = std::getenv("DNSSTOP_CONFIG");
   const char* path = configured != nullptr && *configured != '\0' ? configured : kDefaultConfigPath;
   auto* dynlib = static_cast<dynlibmod_env*>(env->modinfo[id]);

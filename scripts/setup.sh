@@ -13,17 +13,23 @@ set -euo pipefail
 # Debian packages the project needs. Add new ones here, to the group they belong to.
 PACKAGES=(
   # toolchain
-  build-essential g++ cmake ninja-build pkg-config git ca-certificates
+  build-essential g++ cmake ninja-build pkg-config git ca-certificates clang libclang-rt-14-dev
   # libraries the code links against
   libidn2-dev libxxhash-dev libyaml-cpp-dev libssl-dev libcurl4-openssl-dev libldns-dev
+  # the stop-page server: HTTP(S) with libmicrohttpd, which uses GnuTLS
+  libmicrohttpd-dev libgnutls28-dev
   # test and benchmark frameworks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # DNS tools used by tests and benchmarks (dnsutils: dig; knot-dnsutils: kdig; nsd: authoritative server)
   ldnsutils dnsutils knot-dnsutils nsd dnsperf
+  # stop-page tests and benchmark: a headless browser, an HTTP load generator
+  chromium wrk
   # blocklist signing and serving
   openssl curl minisign nginx-light
   # fetching and building Unbound from Debian's source package
   dpkg-dev devscripts
+  # Debian packages (make deb), their checks and the install test (systemd: systemd-analyze)
+  debhelper fakeroot lintian debootstrap systemd
   # process and network tools used by scripts and tests
   procps iproute2 python3
 )

@@ -158,13 +158,14 @@ TEST(ConfigTest, EveryValueIsRead) {
   EXPECT_TRUE(config.log_queried_names);
 }
 
-TEST(ConfigTest, ReservedSectionsAreAcceptedAndIgnored) {
-  const Config config = parse_config(
-      "sync:\n  url: https://x.example/list\n  anything: [1, 2]\nstoppage:\n", "t.yaml");
+TEST(ConfigTest, EmptySectionsTakeTheirDefaults) {
+  const Config config = parse_config("sync:\nstoppage:\n", "t.yaml");
   EXPECT_TRUE(config.lists.empty());
-  EXPECT_EQ(error_of("sync: 5\n"), "t.yaml:1:7: sync: expected a mapping, found \"5\"");
-  EXPECT_EQ(error_of("stoppage: [a]\n"),
-            "t.yaml:1:11: stoppage: expected a mapping, found a sequence");
+  EXPECT_EQ(error_of("sync: 5\n"),
+            "t.yaml:1:7: sync: expected a mapping with keys state_dir, metrics_textfile, "
+            "timeout_seconds, metrics_listen, found \"5\"");
+  EXPECT_EQ(error_of("stoppage: [a]\n").substr(0, 55),
+            "t.yaml:1:11: stoppage: expected a mapping with keys mod");
 }
 
 TEST(ConfigTest, EmptyOrNonMappingFile) {
@@ -177,8 +178,12 @@ TEST(ConfigTest, EmptyOrNonMappingFile) {
   EXPECT_EQ(error_of("~\n"), "t.yaml: the file holds no settings; " + expected_keys);
   EXPECT_EQ(error_of("- snapshot\n"), "t.yaml:1:1: " + expected_keys + ", found a sequence");
   EXPECT_EQ(error_of("hello\n"), "t.yaml:1:1: " + expected_keys + ", found \"hello\"");
+  // The position is the second document's "---".
   EXPECT_EQ(error_of("lists: []\n---\nlists: []\n"),
-            "t.yaml:3:1: a configuration file holds one YAML document, not several");
+            "t.yaml:2:1: a configuration file holds one YAML document, not several");
+  // yaml-cpp 0.7 would make endless empty documents of a stray comma (found by fuzzing).
+  EXPECT_EQ(error_of(","), "t.yaml: the file holds no settings; " + expected_keys);
+  EXPECT_EQ(error_of("- a\n,"), "t.yaml:2:1: a configuration file holds one YAML document, not several");
 }
 
 TEST(ConfigTest, UnknownKeys) {
@@ -193,7 +198,8 @@ TEST(ConfigTest, UnknownKeys) {
             "stoppage_ipv6, ttl, soa_mname, soa_rname");
   EXPECT_EQ(error_of(with_answers("lists:\n  - name: a\n    action: stoppage\n    ede: 16\n")),
             "t.yaml:6:5: lists[0].ede: unknown key; expected one of name, action, ede_code, "
-            "ede_text, file");
+            "ede_text, file, url, public_keys, ca_file, client_cert, client_key, poll_seconds, "
+            "max_bytes, max_skipped_percent, allow_plain_http");
   EXPECT_EQ(
       error_of("metrics: {textfile: '', interval: 5}\n"),
       "t.yaml:1:25: metrics.interval: unknown key; expected one of textfile, interval_seconds");
@@ -245,7 +251,8 @@ TEST(ConfigTest, WrongTypes) {
             "t.yaml:1:8: lists: expected a sequence of lists, found a mapping");
   EXPECT_EQ(error_of("lists:\n  - police\n"),
             "t.yaml:2:5: lists[0]: expected a mapping with keys name, action, ede_code, ede_text, "
-            "file, found \"police\"");
+            "file, url, public_keys, ca_file, client_cert, client_key, poll_seconds, max_bytes, "
+            "max_skipped_percent, allow_plain_http, found \"police\"");
   EXPECT_EQ(error_of(with_answers("lists:\n  - name: a\n    action: block\n")),
             "t.yaml:5:13: lists[0].action: expected one of stoppage, nxdomain, nodata, allow, "
             "found \"block\"");
@@ -419,13 +426,13 @@ TEST(ConfigTest, LargeDocumentsEndInAnError) {
             "t.yaml:17:5: lists[15]: one entry too many; at most 15 are allowed");
 
   // Aliases share one node instead of copying it, so this stays small.
-  std::string laughs = "sync:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  std::string laughs = "answers:\n  stoppage_ipv4:\n    - &a0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int level = 1; level < 20; ++level) {
     const std::string previous = "*a" + std::to_string(level - 1);
-    laughs += "  a" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
+    laughs += "    - &a" + std::to_string(level) + " [";
     for (int copy = 0; copy < 10; ++copy) laughs += previous + (copy < 9 ? ", " : "]\n");
   }
-  EXPECT_NO_THROW(parse_config(laughs, "t.yaml"));
+  EXPECT_EQ(error_of(laughs), "t.yaml:11:7: answers.stoppage_ipv4[8]: one entry too many; at most 8 are allowed");
 }
 
 TEST(ConfigTest, LoadConfigNamesUnreadableFiles) {

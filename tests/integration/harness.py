@@ -212,7 +212,7 @@ class DnsstopConfig:
 
 
 class Unbound:
-    def __init__(self, directory, upstream_port, dnsstop_config, threads=1, extra=""):
+    def __init__(self, directory, upstream_port, dnsstop_config, threads=1, extra="", binary=UNBOUND):
         self.port = free_port()
         self.directory = directory
         self.config_path = os.path.join(directory, "dnsstop.yaml")
@@ -253,7 +253,7 @@ remote-control:
     control-enable: no
 """)
         env = dict(os.environ, DNSSTOP_CONFIG=self.config_path)
-        self.process = Process([UNBOUND, "-d", "-c", self.unbound_conf], os.path.join(directory, "unbound.log"), env)
+        self.process = Process([binary, "-d", "-c", self.unbound_conf], os.path.join(directory, "unbound.log"), env)
         wait_until(lambda: not self.process.alive() or dig(self.port, "clean.org").status != "NO ANSWER", 20,
                    "Unbound to answer")
 

@@ -6,6 +6,7 @@ import random
 import signal
 import socket
 import struct
+import subprocess
 import threading
 import time
 import unittest
@@ -251,6 +252,19 @@ class SnapshotLifecycleTest(ModuleTestCase):
         self.assertFalse(unbound.process.alive())
         self.assertNotEqual(unbound.process.process.returncode, 0)
         self.assertRegex(unbound.log_text(), r"dnsstop: not starting: .*dnsstop\.yaml:\d+:\d+: answers\.ttl: .*out of range")
+
+    def test_module_refuses_an_unbound_it_was_not_built_for(self):
+        directory = os.path.join(self.directory, "otherunbound")
+        os.makedirs(directory)
+        other = os.path.join(directory, "unbound")
+        # The same daemon without its build ID stands in for any other build.
+        subprocess.run(["objcopy", "--remove-section", ".note.gnu.build-id", h.UNBOUND, other], check=True)
+        unbound = h.Unbound(directory, self.nsd.port, h.DnsstopConfig(snapshot=os.path.join(directory, "none.snap")),
+                            binary=other)
+        self.addCleanup(unbound.stop)
+        self.assertFalse(unbound.process.alive())
+        self.assertIn("dnsstop: not starting: this module was built for the unbound binary with build ID",
+                      unbound.log_text())
 
     def test_metrics_textfile(self):
         metrics = os.path.join(self.directory, "metrics.prom")

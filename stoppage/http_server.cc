@@ -1,0 +1,120 @@
+#include "stoppage/http_server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+
+namespace dnsstop::stoppage {
+
+// Browsers send no body to a page they were redirected to; anything larger than a
+// small form is not worth reading.
+constexpr std::uintptr_t kMaxDiscardedBody = 64 * 1024;
+
+struct HttpServerCallbacks {
+  static MHD_Result answer(void* server_pointer, MHD_Connection* connection, const char* url, const char* /*method*/,
+                           const char* /*version*/, const char* /*upload_data*/, std::size_t* upload_data_size,
+                           void** request_state) {
+    // The first call comes with the headers alone; a response queued then, or while
+    // body bytes are unread, makes libmicrohttpd close the connection (and a client
+    // still sending gets a reset instead of the page). So every method gets the same
+    // page after its body, if any, has been read and thrown away; a body larger than
+    // kMaxDiscardedBody closes the connection instead. The state is 1 + body bytes
+    // read, kept in the pointer itself: nothing to allocate or free per request.
+    const std::uintptr_t body_bytes_plus_one = reinterpret_cast<std::uintptr_t>(*request_state);
+    if (body_bytes_plus_one == 0) {
+      *request_state = reinterpret_cast<void*>(std::uintptr_t{1});
+      return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+      const std::uintptr_t body_bytes = body_bytes_plus_one - 1 + *upload_data_size;
+      *request_state = reinterpret_cast<void*>(body_bytes + 1);
+      *upload_data_size = 0;
+      return body_bytes > kMaxDiscardedBody ? MHD_NO : MHD_YES;
+    }
+    const auto& server = *static_cast<const HttpServer*>(server_pointer);
+    const auto header = [&](const char* name) -> std::string_view {
+      const char* value = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
+      return value == nullptr ? std::string_view{} : std::string_view(value);
+    };
+    const Request request{header(MHD_HTTP_HEADER_HOST), url == nullptr ? "/" : url,
+                          header(MHD_HTTP_HEADER_ACCEPT_LANGUAGE)};
+    Reply reply;
+    try {
+      reply = server.handler_(request);
+    } catch (const std::exception&) {
+      return MHD_NO;  // closes the connection; nothing else is safe to do
+    }
+    MHD_Response* response =
+        MHD_create_response_from_buffer(reply.body.size(), reply.body.data(), MHD_RESPMEM_MUST_COPY);
+    if (response == nullptr) return MHD_NO;
+    for (const auto& [name, value] : reply.headers) {
+      MHD_add_response_header(response, std::string(name).c_str(), std::string(value).c_str());
+    }
+    const MHD_Result queued = MHD_queue_response(connection, reply.status, response);
+    MHD_destroy_response(response);
+    return queued;
+  }
+};
+
+namespace {
+
+std::string describe(const ListenAddress& listen) {
+  return (listen.ipv6() ? "[" + listen.address + "]" : listen.address) + ':' + std::to_string(listen.port);
+}
+
+}  // namespace
+
+HttpServer::HttpServer(const ListenAddress& listen, const ServerLimits& limits, const TlsFiles& tls, Handler handler)
+    : handler_(std::move(handler)), tls_(tls) {
+  sockaddr_storage address{};
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
+  if (listen.ipv6()) {
+    auto& ipv6 = reinterpret_cast<sockaddr_in6&>(address);
+    ipv6.sin6_family = AF_INET6;
+    ipv6.sin6_port = htons(listen.port);
+    ::inet_pton(AF_INET6, listen.address.c_str(), &ipv6.sin6_addr);
+    flags |= MHD_USE_IPv6;
+  } else {
+    auto& ipv4 = reinterpret_cast<sockaddr_in&>(address);
+    ipv4.sin_family = AF_INET;
+    ipv4.sin_port = htons(listen.port);
+    ::inet_pton(AF_INET, listen.address.c_str(), &ipv4.sin_addr);
+  }
+  const bool https = !tls_.certificate_pem.empty();
+  if (https) flags |= MHD_USE_TLS;
+  // Options are passed as a list so the TLS ones can be left out for plain HTTP.
+  std::vector<MHD_OptionItem> options = {
+      {MHD_OPTION_SOCK_ADDR, 0, &address},
+      {MHD_OPTION_CONNECTION_LIMIT, limits.max_connections, nullptr},
+      {MHD_OPTION_CONNECTION_TIMEOUT, limits.idle_timeout_seconds, nullptr},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, limits.connection_memory_bytes, nullptr},
+      {MHD_OPTION_THREAD_POOL_SIZE, limits.threads, nullptr},
+      {MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, nullptr},
+      // Reject requests that break the HTTP grammar (bare LF, spaces in header names).
+      {MHD_OPTION_STRICT_FOR_CLIENT, 1, nullptr},
+  };
+  if (https) {
+    options.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, tls_.certificate_pem.data()});
+    options.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, tls_.key_pem.data()});
+  }
+  options.push_back({MHD_OPTION_END, 0, nullptr});
+  errno = 0;
+  daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &HttpServerCallbacks::answer, this, MHD_OPTION_ARRAY,
+                             options.data(), MHD_OPTION_END);
+  if (daemon_ == nullptr) {
+    throw std::runtime_error("cannot listen on " + describe(listen) + ": " +
+                             (errno != 0 ? std::strerror(errno) : "libmicrohttpd refused the settings"));
+  }
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
+  port_ = info != nullptr ? info->port : listen.port;
+}
+
+HttpServer::~HttpServer() { MHD_stop_daemon(daemon_); }
+
+}  // namespace dnsstop::stoppage

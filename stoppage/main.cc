@@ -1,0 +1,157 @@
+// dnsstop-stoppage: the stop page that blocked names resolve to, and the consumer
+// check (docs/stoppage.md). Reads the `stoppage` section of the configuration,
+// serves until SIGTERM or SIGINT. It never logs or counts who came.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <exception>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.h"
+#include "stoppage/http_server.h"
+#include "stoppage/list_watcher.h"
+#include "stoppage/page_counters.h"
+#include "stoppage/pages.h"
+#include "stoppage/templates.h"
+
+namespace dnsstop::stoppage {
+namespace {
+
+constexpr std::string_view kUsage = "usage: dnsstop-stoppage [--config FILE]   (default: $DNSSTOP_CONFIG or /etc/dnsstop/dnsstop.yaml)\n";
+
+// The page must say where to report and where to find help, and whose block it is.
+void require_settings(const Config& config) {
+  const StoppageConfig& stoppage = config.stoppage;
+  const auto require = [&](bool present, std::string_view key) {
+    if (!present) throw std::runtime_error(config.source + ": stoppage." + std::string(key) + " is required to run the stop-page server");
+  };
+  require(!stoppage.http_listen.empty(), "http_listen");
+  require(!stoppage.operator_name.empty(), "operator_name");
+  if (stoppage.mode == StoppageConfig::Mode::kStopPage) {
+    require(!stoppage.blocked_by_url.empty(), "blocked_by_url");
+    require(!stoppage.hotline_url.empty(), "hotline_url");
+    require(!stoppage.help_url.empty(), "help_url");
+  }
+  require(stoppage.https_listen.empty() || !stoppage.check_host.empty(), "check_host (HTTPS serves only the check host)");
+}
+
+std::string read_small_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (!file || text.str().empty()) throw std::runtime_error(path + ": cannot be read");
+  return text.str();
+}
+
+// 1,000 concurrent clients need more descriptors than the usual soft limit of 1024.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+std::string url_of(bool https, const ListenAddress& listen, std::uint16_t port) {
+  return std::string(https ? "https://" : "http://") + (listen.ipv6() ? "[" + listen.address + "]" : listen.address) +
+         ':' + std::to_string(port);
+}
+
+int run(const std::string& config_path) {
+  const Config config = load_config(config_path);
+  require_settings(config);
+  const StoppageConfig& settings = config.stoppage;
+  raise_descriptor_limit();
+
+  const PageRenderer renderer(settings, TemplateSet::load(settings.template_dir));
+  const ListWatcher watcher(config.snapshot.path, settings.check_host,
+                            std::chrono::milliseconds(config.snapshot.check_interval_ms));
+  PageCounters counters;
+
+  const HttpServer::Handler page_handler = [&](const Request& request) {
+    Response response = renderer.respond(request, watcher.facts(), std::time(nullptr));
+    counters.count(response.page, response.json, response.language);
+    Reply reply{response.status, std::move(response.body), {}};
+    reply.headers = {
+        {"Content-Type", response.content_type},
+        {"Content-Language", language_code(response.language)},
+        {"Cache-Control", "no-store"},
+        {"X-Content-Type-Options", "nosniff"},
+        {"Referrer-Policy", "no-referrer"},
+        {"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
+    };
+    if (response.status == 451) reply.headers.emplace_back("Link", renderer.link_header());
+    return reply;
+  };
+  const HttpServer::Handler metrics_handler = [&](const Request& request) {
+    if (request.path != "/metrics") return Reply{404, "not found\n", {{"Content-Type", "text/plain"}}};
+    return Reply{200, counters.prometheus_text(), {{"Content-Type", "text/plain; version=0.0.4"}}};
+  };
+
+  const ServerLimits limits{settings.max_connections, settings.idle_timeout_seconds,
+                            settings.connection_memory_bytes, settings.threads};
+  TlsFiles tls;
+  if (!settings.https_listen.empty()) {
+    tls = {read_small_file(settings.tls_certificate), read_small_file(settings.tls_key)};
+  }
+  std::vector<std::unique_ptr<HttpServer>> servers;
+  const auto start = [&](const ListenAddress& listen, const ServerLimits& server_limits, const TlsFiles& files,
+                         const HttpServer::Handler& handler, std::string_view what) {
+    servers.push_back(std::make_unique<HttpServer>(listen, server_limits, files, handler));
+    std::fprintf(stderr, "dnsstop-stoppage: %.*s on %s\n", static_cast<int>(what.size()), what.data(),
+                 url_of(!files.certificate_pem.empty(), listen, servers.back()->port()).c_str());
+  };
+  const std::string_view pages =
+      settings.mode == StoppageConfig::Mode::kStopPage ? "stop page" : "public check site";
+  for (const ListenAddress& listen : settings.http_listen) start(listen, limits, {}, page_handler, pages);
+  for (const ListenAddress& listen : settings.https_listen) start(listen, limits, tls, page_handler, pages);
+  for (const ListenAddress& listen : settings.metrics_listen) start(listen, {16, 10, 8192, 1}, {}, metrics_handler, "metrics");
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  std::fprintf(stderr, "dnsstop-stoppage: stopping on signal %d\n", received);
+  return 0;
+}
+
+}  // namespace
+}  // namespace dnsstop::stoppage
+
+int main(int argc, char** argv) {
+  // Blocked before any thread starts, so only sigwait in main sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const char* from_environment = std::getenv("DNSSTOP_CONFIG");
+  std::string config_path = from_environment != nullptr ? from_environment : "/etc/dnsstop/dnsstop.yaml";
+  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.size() == 2 && args[0] == "--config") {
+    config_path = args[1];
+  } else if (!args.empty()) {
+    std::fputs(dnsstop::stoppage::kUsage.data(), stderr);
+    return 2;
+  }
+  try {
+    return dnsstop::stoppage::run(config_path);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "dnsstop-stoppage: not starting: %s\n", error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,81 @@
+// The configuration keys dnsstop-sync reads: the `sync` section and the source keys
+// of a list (url, public_keys, TLS files, limits), their defaults and their errors.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+#include "core/config.h"
+
+namespace dnsstop {
+namespace {
+
+constexpr std::string_view kKey = "RWQr7r3uvH8BsPfvMBAZCsxw8K8Rqwr+Bd3UPW2kGC0+XRT/ktHLKph9";
+
+std::string list_yaml(std::string_view source_keys) {
+  return "answers:\n  stoppage_ipv4: [192.0.2.80]\nlists:\n  - name: police\n    action: stoppage\n" +
+         std::string(source_keys);
+}
+
+std::string error_of(const std::string& yaml) {
+  try {
+    parse_config(yaml, "t.yaml");
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << "accepted:\n" << yaml;
+  return {};
+}
+
+TEST(ConfigSync, DefaultsAndFullSource) {
+  const Config defaults = parse_config(list_yaml(""), "t.yaml");
+  EXPECT_EQ(defaults.sync.state_dir, "/var/lib/dnsstop/sync");
+  EXPECT_EQ(defaults.sync.timeout_seconds, 60u);
+  EXPECT_TRUE(defaults.lists[0].source.url.empty());
+
+  const Config config = parse_config(
+      list_yaml("    url: https://lists.example/police.manifest\n"
+                "    public_keys:\n      - " + std::string(kKey) + "\n"
+                "    ca_file: /etc/dnsstop/ca.pem\n    client_cert: /c.pem\n    client_key: /k.pem\n"
+                "    poll_seconds: 60\n    max_bytes: 1048576\n    max_skipped_percent: 5\n") +
+          "sync:\n  state_dir: /s\n  metrics_textfile: /m.prom\n  timeout_seconds: 30\n"
+          "  metrics_listen: [127.0.0.1:9153]\n",
+      "t.yaml");
+  const ListSourceConfig& source = config.lists[0].source;
+  EXPECT_EQ(source.url, "https://lists.example/police.manifest");
+  ASSERT_EQ(source.public_keys.size(), 1u);
+  EXPECT_EQ(source.client_key, "/k.pem");
+  EXPECT_EQ(source.poll_seconds, 60u);
+  EXPECT_EQ(source.max_bytes, 1048576u);
+  EXPECT_EQ(source.max_skipped_percent, 5u);
+  EXPECT_EQ(config.sync.state_dir, "/s");
+  EXPECT_EQ(config.sync.metrics_textfile, "/m.prom");
+  EXPECT_EQ(config.sync.timeout_seconds, 30u);
+  ASSERT_EQ(config.sync.metrics_listen.size(), 1u);
+  EXPECT_EQ(config.sync.metrics_listen[0].port, 9153);
+}
+
+TEST(ConfigSync, Errors) {
+  const std::string keys = "    public_keys: [" + std::string(kKey) + "]\n";
+  EXPECT_EQ(error_of(list_yaml("    url: http://lists.example/m\n" + keys)),
+            "t.yaml:6:10: lists[0].url: expected an https:// URL (plain http:// only with allow_plain_http, "
+            "for tests), found \"http://lists.example/m\"");
+  EXPECT_EQ(parse_config(list_yaml("    url: http://l/m\n    allow_plain_http: true\n" + keys), "t.yaml")
+                .lists[0].source.url,
+            "http://l/m");
+  EXPECT_EQ(error_of(list_yaml("    url: https://l/m\n")),
+            "t.yaml:6:10: lists[0].url: a list fetched from a url needs at least one key in public_keys");
+  EXPECT_EQ(error_of(list_yaml("    url: https://l/m\n    public_keys: [RWQnotakey]\n")),
+            "t.yaml:7:19: lists[0].public_keys[0]: public key: base64 line has the wrong length");
+  EXPECT_EQ(error_of(list_yaml("    client_cert: /c.pem\n")), "t.yaml:6:18: lists[0].client_cert: needs client_key too");
+  EXPECT_EQ(error_of(list_yaml("    max_skipped_percent: 101\n")),
+            "t.yaml:6:26: lists[0].max_skipped_percent: \"101\" is out of range 0..100");
+  EXPECT_EQ(error_of(list_yaml("") + "sync:\n  statedir: /x\n"),
+            "t.yaml:7:3: sync.statedir: unknown key; expected one of state_dir, metrics_textfile, "
+            "timeout_seconds, metrics_listen");
+  EXPECT_EQ(error_of(list_yaml("") + "sync:\n  metrics_listen: [192.0.2.1:9100]\n"),
+            "t.yaml:7:19: sync.metrics_listen: metrics are served on loopback only (127.0.0.0/8 or ::1)");
+}
+
+}  // namespace
+}  // namespace dnsstop
