@@ -56,10 +56,22 @@ xn--bcher-kva.example. A  198.51.100.5
 """
 
 
+PORT_TAKEN = re.compile(r"could not open ports|Address already in use")
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.bind(("127.0.0.1", 0))
-        return udp.getsockname()[1]
+    """A port free for both TCP and UDP on 127.0.0.1 (DNS servers bind both)."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = tcp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no port is free for both TCP and UDP on 127.0.0.1")
 
 
 def wait_until(predicate, timeout, what):
@@ -212,7 +224,18 @@ class DnsstopConfig:
 
 
 class Unbound:
+    # Another test running in parallel may take the port between free_port() and
+    # Unbound's bind; then Unbound exits at once saying so, and gets another port.
+    PORT_ATTEMPTS = 3
+
     def __init__(self, directory, upstream_port, dnsstop_config, threads=1, extra="", binary=UNBOUND):
+        for attempt in range(self.PORT_ATTEMPTS):
+            self.start(directory, upstream_port, dnsstop_config, threads, extra, binary)
+            if self.process.alive() or not PORT_TAKEN.search(self.log_text()) or attempt + 1 == self.PORT_ATTEMPTS:
+                return
+            self.process.stop()
+
+    def start(self, directory, upstream_port, dnsstop_config, threads, extra, binary):
         self.port = free_port()
         self.directory = directory
         self.config_path = os.path.join(directory, "dnsstop.yaml")
