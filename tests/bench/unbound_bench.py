@@ -1,0 +1,776 @@
+#!/usr/bin/python3
+"""Unbound benchmark: what blocking a list of N domains costs inside Unbound.
+
+Runs Unbound instances one at a time, in one run on this machine, with the same list,
+the same queries, the same cache sizes and one worker thread each: plain Unbound,
+Unbound with the dnsstop module and the list compiled to a snapshot, Unbound with the
+list as an RPZ zone, and Unbound with the list as `local-zone: redirect` entries (plain
+and dnsstop in three alternating rounds, see SCHEDULE). For each it measures the time from start to the first correct answer for a
+listed name, the RSS after loading, and dnsperf's throughput and latency for three
+query sets: a cached mix (99% repeated unlisted names, 1% listed), all-listed names,
+and never-seen names (cache misses). It prints one markdown table, every figure also
+as a ratio to plain Unbound from the same run, and writes the figures as JSON.
+
+Usage: unbound_bench.py OUTPUT_DIR   (uses OUTPUT_DIR/bin and OUTPUT_DIR/lib, writes
+OUTPUT_DIR/bench/unbound.json). Environment: N (list size, default 1000000),
+DNSPERF_SECONDS (length of each measured dnsperf run, default 10).
+
+Everything runs on 127.0.0.1: NSD serves a root zone with a wildcard under each TLD
+the names use, so every unlisted name resolves without leaving the machine; every
+Unbound sends only from 127.0.0.1 and knows no root server but NSD.
+"""
+
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from harness import STOP_PAGE_V4, STOP_PAGE_V6, DnsstopConfig, Process, free_port, wait_until  # noqa: E402
+
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+UNBOUND = os.environ.get("DNSSTOP_UNBOUND", os.path.join(SOURCE_DIR, "build/unbound/sbin/unbound"))
+
+LIST_SEED = 20240601
+MIX_QUERIES = 100_000  # dnsperf loops the file, so its length only sets the cycle
+MIX_DISTINCT_UNLISTED = 10_000
+MIX_LISTED_SHARE = 0.01
+LISTED_QUERIES = 100_000
+# Never-seen names must not run out within one measured run at any plausible rate.
+MISS_QUERIES = 1_000_000
+WWW_SHARE = 1 / 3
+AAAA_SHARE = 1 / 3
+
+# The targets put dnsstop within a few percent of plain Unbound, far less than a
+# neighbour's build takes from a run on a shared machine. So those two run in
+# alternating rounds, each a fresh instance, and each figure keeps its best round
+# (noise only ever slows a run down); RPZ and local-zone, far off and slow to load,
+# run once.
+SCHEDULE = ["plain", "dnsstop", "rpz", "local-zone", "plain", "dnsstop", "plain", "dnsstop"]
+QUERY_SETS = ["cached_mix", "all_listed", "cache_miss"]
+OUTSTANDING_QUERIES = 100
+# Latency percentiles come from a separate, rate-limited run: at saturation every
+# query waits behind dnsperf's queue (latency = outstanding / qps), which says
+# nothing throughput does not. The rate is well below every instance's capacity.
+LATENCY_RATE = 10_000
+LATENCY_SECONDS = 5
+
+WILDCARD_V4 = "198.51.100.7"
+WILDCARD_V6 = "2001:db8:7::7"
+ANSWER_TTL = 300
+
+# RSS per listed name seen with Unbound 1.17.1 (RPZ 3.4 GB and local-zone 1.5 GB at
+# 1M names), used only to skip an instance that cannot fit in memory instead of
+# letting the OOM killer pick a victim on a shared machine.
+BYTES_PER_NAME = {"plain": 0, "dnsstop": 40, "rpz": 3600, "local-zone": 1700}
+BASE_BYTES = 512 << 20
+MEMORY_SHARE_ALLOWED = 0.6
+
+TARGETS = {"cached_mix": 0.97, "all_listed": 0.9, "cache_miss": 0.95, "rss_growth_vs_rpz": 1 / 50, "ready_s": 1.0}
+
+
+def log(message):
+    print(f"unbound-bench: {message}", file=sys.stderr, flush=True)
+
+
+# --- placement: Unbound gets a core to itself ------------------------------------
+
+CPUS = sorted(os.sched_getaffinity(0))
+UNBOUND_CPU = CPUS[-1] if len(CPUS) > 1 else None
+CLIENT_CPUS = ",".join(map(str, CPUS[:-1] if len(CPUS) > 1 else CPUS))
+
+
+def pinned(command, cpus):
+    """The command bound to the given CPUs, so that dnsperf and NSD never take turns
+    with the one Unbound worker on its core."""
+    return ["taskset", "-c", str(cpus), *command] if cpus is not None else command
+
+
+# --- test data -------------------------------------------------------------------
+
+@dataclass
+class Workload:
+    list_path: str
+    name_count: int
+    probe_name: str  # a listed name asked until the instance answers it
+    mix: str
+    listed: str
+    miss: str
+    latency_miss: str
+
+
+def generate_queries(genlist, directory, n, query_file, query_count, query_seed, *shape):
+    """Writes the list (same seed, so always the same list) and one query file."""
+    path = os.path.join(directory, query_file)
+    subprocess.run([genlist, "--count", str(n), "--seed", str(LIST_SEED),
+                    "--out", os.path.join(directory, "police.list"),
+                    "--queries", path, "--query-count", str(query_count), "--query-seed", str(query_seed),
+                    "--format", "dnsperf", "--www-share", f"{WWW_SHARE:.6f}", "--aaaa-share", f"{AAAA_SHARE:.6f}",
+                    *shape], check=True, timeout=600)
+    return path
+
+
+def generate_workload(genlist, directory, n):
+    log(f"generating a list of {n} names and the query files")
+    mix = generate_queries(genlist, directory, n, "mix.queries", MIX_QUERIES, 1,
+                           "--listed-share", str(MIX_LISTED_SHARE), "--distinct-unlisted", str(MIX_DISTINCT_UNLISTED))
+    listed = generate_queries(genlist, directory, n, "listed.queries", LISTED_QUERIES, 2, "--listed-share", "1")
+    miss = generate_queries(genlist, directory, n, "miss.queries", MISS_QUERIES, 3, "--listed-share", "0")
+    latency_miss = generate_queries(genlist, directory, n, "latency-miss.queries", LATENCY_RATE * LATENCY_SECONDS, 4,
+                                    "--listed-share", "0")
+    list_path = os.path.join(directory, "police.list")
+    with open(list_path) as names:
+        probe_name = names.readline().strip()
+    return Workload(list_path, n, probe_name, mix, listed, miss, latency_miss)
+
+
+def listed_names(workload):
+    with open(workload.list_path) as names:
+        for line in names:
+            yield line.strip()
+
+
+def top_level_domains(workload):
+    def last_labels(path):  # of the first word on each line: the list's names, the queries' names
+        with open(path) as lines:
+            return {line.split(None, 1)[0].rsplit(".", 1)[-1] for line in lines}
+    files = [workload.list_path, workload.mix, workload.listed, workload.miss, workload.latency_miss]
+    return sorted(set().union(*map(last_labels, files)))
+
+
+# --- DNS over UDP, just enough to check an answer ----------------------------------
+
+def encode_name(name):
+    return b"".join(bytes([len(label)]) + label.encode() for label in name.rstrip(".").split(".")) + b"\0"
+
+
+def skip_name(message, offset):
+    while True:
+        length = message[offset]
+        if length & 0xC0 == 0xC0:
+            return offset + 2
+        if length == 0:
+            return offset + 1
+        offset += 1 + length
+
+
+def answer_addresses(message):
+    """The A and AAAA addresses of a response's answer section; None unless NOERROR."""
+    _, flags, questions, answers = struct.unpack("!HHHH", message[:8])
+    if flags & 0x000F != 0:
+        return None
+    offset = 12
+    for _ in range(questions):
+        offset = skip_name(message, offset) + 4
+    addresses = []
+    for _ in range(answers):
+        offset = skip_name(message, offset)
+        rtype, _, _, length = struct.unpack("!HHIH", message[offset:offset + 10])
+        rdata = message[offset + 10:offset + 10 + length]
+        if rtype in (1, 28):
+            addresses.append(socket.inet_ntop(socket.AF_INET if rtype == 1 else socket.AF_INET6, rdata))
+        offset += 10 + length
+    return addresses
+
+
+def query_addresses(port, name, rtype="A", timeout=0.2):
+    """Asks 127.0.0.1:port once; None without a NOERROR answer."""
+    query_id = random.randrange(1 << 16)
+    packet = (struct.pack("!HHHHHH", query_id, 0x0100, 1, 0, 0, 0) + encode_name(name)
+              + struct.pack("!HH", 28 if rtype == "AAAA" else 1, 1))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.settimeout(timeout)
+        try:
+            udp.sendto(packet, ("127.0.0.1", port))
+            while True:
+                response, _ = udp.recvfrom(65535)
+                if response[:2] == packet[:2]:
+                    return answer_addresses(response)
+        except OSError:  # a timeout, or ICMP port unreachable before the server binds
+            return None
+
+
+# --- the upstream ------------------------------------------------------------------
+
+def root_zone(tlds):
+    lines = [f"$TTL {ANSWER_TTL * 12}", ". SOA ns. hostmaster. 1 3600 600 86400 3600", ". NS ns.", "ns. A 127.0.0.1"]
+    for tld in tlds:
+        lines += [f"*.{tld}. A {WILDCARD_V4}", f"*.{tld}. AAAA {WILDCARD_V6}"]
+    return "\n".join(lines) + "\n"
+
+
+class Nsd:
+    """NSD serving the wildcard root zone. Without `rrl-ratelimit: 0` the cache-miss
+    figures would measure NSD's response rate limiter instead of the resolver."""
+
+    def __init__(self, directory, tlds):
+        self.port = free_port()
+        zone = os.path.join(directory, "root.zone")
+        with open(zone, "w") as out:
+            out.write(root_zone(tlds))
+        config = os.path.join(directory, "nsd.conf")
+        with open(config, "w") as out:
+            out.write(f"""server:
+    ip-address: 127.0.0.1@{self.port}
+    port: {self.port}
+    username: ""
+    chroot: ""
+    zonesdir: "{directory}"
+    database: ""
+    pidfile: "{directory}/nsd.pid"
+    xfrdfile: "{directory}/xfrd.state"
+    zonelistfile: "{directory}/zone.list"
+    verbosity: 0
+    rrl-ratelimit: 0
+    server-count: {len(CLIENT_CPUS.split(","))}
+remote-control:
+    control-enable: no
+zone:
+    name: "."
+    zonefile: "{zone}"
+""")
+        nsd = shutil.which("nsd") or "/usr/sbin/nsd"
+        self.process = Process(pinned([nsd, "-d", "-c", config], CLIENT_CPUS), os.path.join(directory, "nsd.log"))
+        wait_until(lambda: query_addresses(self.port, f"probe.{tlds[0]}") == [WILDCARD_V4], 15, "NSD to answer")
+
+    def stop(self):
+        self.process.stop()
+
+
+# --- the four resolvers ------------------------------------------------------------
+
+@dataclass
+class Variant:
+    key: str
+    title: str
+    module_config: str
+    blocks: bool = True
+    server_lines: list = field(default_factory=list)
+    sections: str = ""
+    environment: dict = field(default_factory=dict)
+
+
+def plain_variant(directory, workload, output_dir):
+    return Variant("plain", "plain Unbound", "validator iterator", blocks=False)
+
+
+def dnsstop_variant(directory, workload, output_dir):
+    snapshot = os.path.join(directory, "police.snap")
+    subprocess.run([os.path.join(output_dir, "bin/dnsstop"), "compile", "-o", snapshot,
+                    f"police:stoppage={workload.list_path}"], check=True, capture_output=True, timeout=1200)
+    config = DnsstopConfig(snapshot=snapshot, ttl=ANSWER_TTL, lists=[
+        {"name": "police", "action": "stoppage", "ede_code": 16, "ede_text": "Blocked by police order"}])
+    config_path = os.path.join(directory, "dnsstop.yaml")
+    with open(config_path, "w") as out:
+        out.write(config.yaml())
+    module = os.path.join(output_dir, "lib/libdnsstop-unbound.so")
+    return Variant("dnsstop", "dnsstop module", "dynlib validator iterator",
+                   sections=f'dynlib:\n    dynlib-file: "{module}"\n', environment={"DNSSTOP_CONFIG": config_path})
+
+
+def rpz_variant(directory, workload, output_dir):
+    zone = os.path.join(directory, "rpz.zone")
+    with open(zone, "w") as out:
+        out.write(f"$ORIGIN rpz.bench.\n$TTL {ANSWER_TTL}\n"
+                  "@ SOA localhost. hostmaster.localhost. 1 3600 600 86400 300\n@ NS localhost.\n")
+        for name in listed_names(workload):
+            out.write(f"{name} A {STOP_PAGE_V4}\n{name} AAAA {STOP_PAGE_V6}\n"
+                      f"*.{name} A {STOP_PAGE_V4}\n*.{name} AAAA {STOP_PAGE_V6}\n")
+    return Variant("rpz", "RPZ (respip)", "respip validator iterator",
+                   sections=f'rpz:\n    name: "rpz.bench."\n    zonefile: "{zone}"\n')
+
+
+def local_zone_variant(directory, workload, output_dir):
+    included = os.path.join(directory, "local-zones.conf")
+    with open(included, "w") as out:
+        out.write("server:\n")
+        for name in listed_names(workload):
+            out.write(f'local-zone: "{name}." redirect\n'
+                      f'local-data: "{name}. {ANSWER_TTL} IN A {STOP_PAGE_V4}"\n'
+                      f'local-data: "{name}. {ANSWER_TTL} IN AAAA {STOP_PAGE_V6}"\n')
+    return Variant("local-zone", "local-zone redirect", "validator iterator", server_lines=[f'include: "{included}"'])
+
+
+VARIANTS = {"plain": plain_variant, "dnsstop": dnsstop_variant, "rpz": rpz_variant, "local-zone": local_zone_variant}
+
+
+def unbound_conf(directory, port, nsd_port, variant):
+    server_lines = "".join(f"    {line}\n" for line in variant.server_lines)
+    return f"""server:
+    interface: 127.0.0.1@{port}
+    port: {port}
+    outgoing-interface: 127.0.0.1
+    do-not-query-localhost: no
+    do-ip6: no
+    username: ""
+    chroot: ""
+    directory: "{directory}"
+    pidfile: ""
+    do-daemonize: no
+    use-syslog: no
+    logfile: ""
+    verbosity: 0
+    num-threads: 1
+    msg-cache-size: 256m
+    rrset-cache-size: 512m
+    access-control: 127.0.0.0/8 allow
+    module-config: "{variant.module_config}"
+    qname-minimisation: no
+    harden-referral-path: no
+    trust-anchor-signaling: no
+    root-key-sentinel: no
+    ede: yes
+{server_lines}
+{variant.sections}
+stub-zone:
+    name: "."
+    stub-addr: 127.0.0.1@{nsd_port}
+    stub-prime: no
+remote-control:
+    control-enable: no
+"""
+
+
+def memory_available_bytes():
+    with open("/proc/meminfo") as meminfo:
+        return int(re.search(r"MemAvailable:\s+(\d+) kB", meminfo.read()).group(1)) * 1024
+
+
+def status_mb(pid, key):
+    with open(f"/proc/{pid}/status") as status:
+        return int(re.search(rf"{key}:\s+(\d+) kB", status.read()).group(1)) / 1024
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def run_queue_wait_seconds(pid):
+    """Time the main thread, which with num-threads: 1 is the only worker, spent
+    runnable but not running."""
+    with open(f"/proc/{pid}/schedstat") as schedstat:
+        return int(schedstat.read().split()[1]) / 1e9
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CpuMeter:
+    """CPU time of Unbound and of finished child processes (dnsperf) over a span."""
+
+    def __init__(self, pid):
+        self.pid = pid
+
+    def __enter__(self):
+        self.start = (time.monotonic(), cpu_seconds(self.pid), run_queue_wait_seconds(self.pid), children_cpu_seconds())
+        return self
+
+    def __exit__(self, *exc):
+        end = (time.monotonic(), cpu_seconds(self.pid), run_queue_wait_seconds(self.pid), children_cpu_seconds())
+        self.wall, self.unbound, self.waiting, self.children = (b - a for a, b in zip(self.start, end))
+
+
+class RunningUnbound:
+    def __init__(self, directory, nsd_port, variant, memory_limit):
+        self.port = free_port()
+        config = os.path.join(directory, "unbound.conf")
+        with open(config, "w") as out:
+            out.write(unbound_conf(directory, self.port, nsd_port, variant))
+        # An address-space limit makes an instance that outgrows its estimate fail
+        # its own allocations instead of waking the OOM killer.
+        command = ["prlimit", f"--as={memory_limit}", "--", *pinned([UNBOUND, "-d", "-c", config], UNBOUND_CPU)]
+        self.started = time.monotonic()
+        self.process = Process(command, os.path.join(directory, "unbound.log"), dict(os.environ, **variant.environment))
+
+    @property
+    def pid(self):
+        return self.process.process.pid  # prlimit and taskset exec Unbound in place
+
+    def wait_ready(self, probe_name, expected, timeout):
+        """Seconds from start to the first answer for probe_name that equals
+        `expected` (any address when None), to about 10 ms."""
+        while time.monotonic() - self.started < timeout:
+            if not self.process.alive():
+                raise RuntimeError(f"Unbound exited while loading:\n{self.process.log_text()[-2000:]}")
+            addresses = query_addresses(self.port, probe_name, timeout=0.01)
+            if addresses and (expected is None or addresses == expected):
+                return time.monotonic() - self.started
+            if addresses is None:
+                time.sleep(0.005)  # a closed port answers at once: do not spin
+        raise TimeoutError(f"Unbound did not answer {probe_name} within {timeout:.0f} s")
+
+    def stop(self):
+        self.process.stop()
+
+
+# --- dnsperf -----------------------------------------------------------------------
+
+@dataclass
+class DnsperfRun:
+    qps: float
+    completed: int
+    lost: int
+    noerror_share: float
+    average_ms: float
+    stddev_ms: float
+    # Shares of the run's wall time. Unbound below ~0.95 busy means something else
+    # set the pace: its core taken by a neighbour (waiting) or the client (dnsperf busy).
+    unbound_busy_share: float
+    unbound_waiting_share: float
+    dnsperf_busy_share: float
+    unbound_cpu_us_per_query: float
+    percentiles_ms: dict
+
+
+def percentile(sorted_values, share):
+    return sorted_values[min(len(sorted_values) - 1, int(share * len(sorted_values)))]
+
+
+def dnsperf(unbound, query_file, seconds, once=False, rate=None):
+    """One dnsperf run against the instance. With a rate it runs verbose and takes
+    percentiles from the per-response latencies it prints: dnsperf 2.10 reports
+    only the average and standard deviation itself."""
+    command = ["dnsperf", "-s", "127.0.0.1", "-p", str(unbound.port), "-d", query_file, "-l", str(seconds),
+               "-e", "-c", "1", "-q", str(OUTSTANDING_QUERIES), "-t", "5", *(["-n", "1"] if once else []),
+               *(["-Q", str(rate), "-v"] if rate else [])]
+    with CpuMeter(unbound.pid) as cpu:
+        output = subprocess.run(pinned(command, CLIENT_CPUS), capture_output=True, text=True, timeout=seconds + 60,
+                                check=True).stdout
+
+    def figure(pattern, cast=float):
+        return cast(re.search(pattern, output).group(1))
+
+    completed = figure(r"Queries completed:\s+(\d+)", int)
+    noerror = re.search(r"NOERROR (\d+)", output)
+    percentiles = {}
+    if rate:
+        latencies = sorted(float(value) * 1000 for value in re.findall(r"^> \S+ \S+ \S+ (\d+\.\d+)$", output, re.M))
+        percentiles = {f"p{label}": round(percentile(latencies, share), 3)
+                       for label, share in (("50", 0.5), ("99", 0.99), ("99.9", 0.999))} if latencies else {}
+    return DnsperfRun(qps=round(figure(r"Queries per second:\s+([\d.]+)")), completed=completed,
+                      lost=figure(r"Queries lost:\s+(\d+)", int),
+                      noerror_share=round(int(noerror.group(1)) / completed, 5) if noerror and completed else 0.0,
+                      average_ms=round(figure(r"Average Latency \(s\):\s+([\d.]+)") * 1000, 3),
+                      stddev_ms=round(figure(r"Latency StdDev \(s\):\s+([\d.]+)") * 1000, 3),
+                      unbound_busy_share=round(cpu.unbound / cpu.wall, 3),
+                      unbound_waiting_share=round(cpu.waiting / cpu.wall, 3),
+                      dnsperf_busy_share=round(cpu.children / cpu.wall, 3),
+                      unbound_cpu_us_per_query=round(cpu.unbound * 1e6 / completed, 2) if completed else 0.0,
+                      percentiles_ms=percentiles)
+
+
+def fastest(runs):
+    return max(runs, key=lambda run: run.qps)
+
+
+# --- one instance, measured --------------------------------------------------------
+
+def wrong_block_answers(unbound, listed_query_file, sample=50):
+    """How many of the first listed queries do not get the stop page's address."""
+    wrong = 0
+    with open(listed_query_file) as queries:
+        for _, line in zip(range(sample), queries):
+            name, rtype = line.split()
+            expected = [STOP_PAGE_V6 if rtype == "AAAA" else STOP_PAGE_V4]
+            wrong += query_addresses(unbound.port, name, rtype, timeout=2) != expected
+    return wrong
+
+
+def measure_sets(unbound, workload, seconds):
+    log("  cached mix: warm-up pass, then measured")
+    dnsperf(unbound, workload.mix, 120, once=True)
+    mix = dnsperf(unbound, workload.mix, seconds)
+    log("  all-listed: warm-up pass, then measured")
+    dnsperf(unbound, workload.listed, 120, once=True)
+    listed = dnsperf(unbound, workload.listed, seconds)
+    log("  cache misses")
+    miss = dnsperf(unbound, workload.miss, seconds, once=True)
+    log(f"  latency at {LATENCY_RATE} qps")
+    latency = {"cached_mix": dnsperf(unbound, workload.mix, LATENCY_SECONDS, rate=LATENCY_RATE),
+               "all_listed": dnsperf(unbound, workload.listed, LATENCY_SECONDS, rate=LATENCY_RATE),
+               "cache_miss": dnsperf(unbound, workload.latency_miss, LATENCY_SECONDS, once=True, rate=LATENCY_RATE)}
+    return {"cached_mix": mix, "all_listed": listed, "cache_miss": miss, "latency_at_fixed_rate": latency}
+
+
+def memory_limit_or_skip_reason(key, n):
+    needed = BASE_BYTES + BYTES_PER_NAME[key] * n
+    allowed = int(memory_available_bytes() * MEMORY_SHARE_ALLOWED)
+    if needed > allowed:
+        return None, f"would need about {needed / 2**30:.1f} GiB, more than the {allowed / 2**30:.1f} GiB allowed"
+    return allowed, None
+
+
+def bench_round(key, variant, directory, workload, nsd_port, memory_limit, seconds):
+    """One fresh instance, started, measured and stopped."""
+    log(f"{key}: starting")
+    unbound = RunningUnbound(directory, nsd_port, variant, memory_limit)
+    try:
+        ready = unbound.wait_ready(workload.probe_name, [STOP_PAGE_V4] if variant.blocks else None,
+                                   timeout=60 + workload.name_count * 300e-6)
+        rss_after_load = status_mb(unbound.pid, "VmRSS")
+        log(f"{key}: ready after {ready:.2f} s, RSS {rss_after_load:.0f} MB")
+        sets = measure_sets(unbound, workload, seconds)
+        return {"ready_s": round(ready, 3), "rss_after_load_mb": round(rss_after_load, 1),
+                "rss_after_run_mb": round(status_mb(unbound.pid, "VmRSS"), 1),
+                "rss_peak_mb": round(status_mb(unbound.pid, "VmHWM"), 1),
+                "wrong_block_answers_of_50": wrong_block_answers(unbound, workload.listed) if variant.blocks else None,
+                **sets}
+    finally:
+        unbound.stop()
+
+
+def best_of(variant, rounds):
+    """One instance's figures from its rounds: each throughput from its fastest
+    round, each latency percentile run from its quietest, ready time and RSS the median."""
+    def median(key):
+        return statistics.median(round_[key] for round_ in rounds)
+
+    def quietest(runs):
+        return min(runs, key=lambda run: run.unbound_waiting_share)
+
+    wrong = [round_["wrong_block_answers_of_50"] for round_ in rounds]
+    return {"title": variant.title, "module_config": variant.module_config, "rounds": len(rounds),
+            "ready_s": median("ready_s"), "rss_after_load_mb": median("rss_after_load_mb"),
+            "rss_after_run_mb": median("rss_after_run_mb"), "rss_peak_mb": median("rss_peak_mb"),
+            "wrong_block_answers_of_50": None if None in wrong else max(wrong),
+            **{set_key: fastest([round_[set_key] for round_ in rounds]) for set_key in QUERY_SETS},
+            "latency_at_fixed_rate": {set_key: quietest([round_["latency_at_fixed_rate"][set_key] for round_ in rounds])
+                                      for set_key in QUERY_SETS},
+            "every_round": {"ready_s": [round_["ready_s"] for round_ in rounds],
+                            **{f"{set_key}_qps": [round_[set_key].qps for round_ in rounds]
+                               for set_key in QUERY_SETS}}}
+
+
+def bench_all(directory, workload, nsd_port, output_dir, seconds):
+    """Runs SCHEDULE; returns each instance's best_of figures, or why it has none."""
+    variants, rounds, skipped, memory_limits = {}, {key: [] for key in VARIANTS}, {}, {}
+    for key in VARIANTS:
+        memory_limits[key], reason = memory_limit_or_skip_reason(key, workload.name_count)
+        if reason:
+            log(f"{key}: {reason}")
+            skipped[key] = reason
+    for key in SCHEDULE:
+        if key in skipped:
+            continue
+        try:
+            if key not in variants:
+                log(f"{key}: writing its configuration")
+                os.makedirs(os.path.join(directory, key))
+                variants[key] = VARIANTS[key](os.path.join(directory, key), workload, output_dir)
+            rounds[key].append(bench_round(key, variants[key], os.path.join(directory, key), workload, nsd_port,
+                                           memory_limits[key], seconds))
+        except (RuntimeError, TimeoutError, subprocess.SubprocessError, OSError) as error:
+            if key == "plain":
+                raise  # every figure is a ratio to plain Unbound's
+            log(f"{key}: failed: {error}")
+            skipped[key] = f"failed: {error}"
+    return {key: {"skipped": skipped[key]} if key in skipped else best_of(variants[key], rounds[key])
+            for key in VARIANTS}
+
+
+# --- the report --------------------------------------------------------------------
+
+def ratio(value, base):
+    return value / base if value is not None and base else None
+
+
+def with_ratios(results):
+    """Adds each instance's figures as ratios to plain Unbound's, as the targets put them."""
+    plain = results["plain"]
+    rpz = results["rpz"]
+    rpz_growth = None if "skipped" in rpz else rpz["rss_after_load_mb"] - plain["rss_after_load_mb"]
+    for key, result in results.items():
+        if "skipped" in result:
+            continue
+        growth = result["rss_after_load_mb"] - plain["rss_after_load_mb"]
+        result["rss_growth_mb"] = round(growth, 1)
+        result["ratios"] = {
+            "ready_vs_plain": ratio(result["ready_s"], plain["ready_s"]),
+            "rss_after_load_vs_plain": ratio(result["rss_after_load_mb"], plain["rss_after_load_mb"]),
+            "cached_mix_vs_plain_cached_mix": ratio(result["cached_mix"].qps, plain["cached_mix"].qps),
+            "all_listed_vs_plain_cached_mix": ratio(result["all_listed"].qps, plain["cached_mix"].qps),
+            "all_listed_vs_plain_all_listed": ratio(result["all_listed"].qps, plain["all_listed"].qps),
+            "cache_miss_vs_plain_cache_miss": ratio(result["cache_miss"].qps, plain["cache_miss"].qps),
+            "rss_growth_vs_rpz_growth": ratio(growth, rpz_growth),
+        }
+    return results
+
+
+def verdicts(dnsstop):
+    if "skipped" in dnsstop:
+        return {}
+    ratios = dnsstop["ratios"]
+
+    def at_least(value, target):
+        return None if value is None else value >= target
+
+    def at_most(value, target):
+        return None if value is None else value <= target
+
+    return {"cached_mix": at_least(ratios["cached_mix_vs_plain_cached_mix"], TARGETS["cached_mix"]),
+            "all_listed": at_least(ratios["all_listed_vs_plain_cached_mix"], TARGETS["all_listed"]),
+            "cache_miss": at_least(ratios["cache_miss_vs_plain_cache_miss"], TARGETS["cache_miss"]),
+            "rss_growth_vs_rpz": at_most(ratios["rss_growth_vs_rpz_growth"], TARGETS["rss_growth_vs_rpz"]),
+            "ready_s": at_most(dnsstop["ready_s"], TARGETS["ready_s"])}
+
+
+def cell(value, fmt="{:,.0f}", ratio_value=None):
+    if value is None:
+        return "-"
+    text = fmt.format(value)
+    return f"{text} ({ratio_value:.3f}x)" if ratio_value is not None else text
+
+
+def verdict_text(target, met):
+    return f"{target}: " + {True: "**met**", False: "**missed**", None: "n/a"}[met]
+
+
+def markdown_table(results, met):
+    keys = list(VARIANTS)
+    header = "| figure | " + " | ".join(
+        results[key].get("title", f"{key} (not measured)") for key in keys) + " | target for dnsstop |"
+    lines = [header, "|" + "---|" * (len(keys) + 2)]
+
+    def row(label, value_of, target=""):
+        values = [("-" if "skipped" in results[key] else value_of(results[key])) for key in keys]
+        lines.append(f"| {label} | " + " | ".join(values) + f" | {target} |")
+
+    def qps_row(label, set_key, ratio_key, target_key=None):
+        row(label, lambda r: cell(r[set_key].qps, ratio_value=r["ratios"][ratio_key]),
+            verdict_text(f">= {TARGETS[target_key]}x", met.get(target_key)) if target_key else "")
+
+    def cpu_row(label, set_key, base_set_key):
+        row(label, lambda r: cell(r[set_key].unbound_cpu_us_per_query, "{:.2f}", ratio(
+            r[set_key].unbound_cpu_us_per_query, results["plain"][base_set_key].unbound_cpu_us_per_query)) +
+            f" (busy {r[set_key].unbound_busy_share:.0%}, waiting {r[set_key].unbound_waiting_share:.0%};"
+            f" dnsperf {r[set_key].dnsperf_busy_share:.0%})")
+
+    def latency_row(label, set_key):
+        row(label, lambda r: "{:.3f} / {:.3f}".format(r[set_key].average_ms, r[set_key].stddev_ms))
+
+    def percentile_row(label, set_key):
+        row(label, lambda r: " / ".join(f"{value:.3f}" for value in
+                                        r["latency_at_fixed_rate"][set_key].percentiles_ms.values()) or "-")
+
+    row("ready: start to first blocked answer (s), x plain's", lambda r: cell(
+        r["ready_s"], "{:.2f}", r["ratios"]["ready_vs_plain"]), verdict_text("<= 1 s", met.get("ready_s")))
+    row("RSS after load (MB), x plain's", lambda r: cell(
+        r["rss_after_load_mb"], "{:,.0f}", r["ratios"]["rss_after_load_vs_plain"]))
+    row("RSS growth over plain (MB), x RPZ's growth", lambda r: cell(
+        r["rss_growth_mb"], "{:,.1f}", r["ratios"]["rss_growth_vs_rpz_growth"]),
+        verdict_text("<= 0.020x", met.get("rss_growth_vs_rpz")))
+    row("RSS after the run / peak (MB)", lambda r: f"{r['rss_after_run_mb']:,.0f} / {r['rss_peak_mb']:,.0f}")
+    qps_row("cached mix qps, x plain's cached mix", "cached_mix", "cached_mix_vs_plain_cached_mix", "cached_mix")
+    qps_row("all-listed qps, x plain's cached mix", "all_listed", "all_listed_vs_plain_cached_mix", "all_listed")
+    qps_row("all-listed qps, x plain on the same names", "all_listed", "all_listed_vs_plain_all_listed")
+    qps_row("cache-miss qps, x plain's cache-miss", "cache_miss", "cache_miss_vs_plain_cache_miss", "cache_miss")
+    cpu_row("cached mix: Unbound CPU µs per query, x plain's", "cached_mix", "cached_mix")
+    cpu_row("all-listed: Unbound CPU µs per query, x plain's cached mix", "all_listed", "cached_mix")
+    cpu_row("cache-miss: Unbound CPU µs per query, x plain's", "cache_miss", "cache_miss")
+    latency_row("cached mix latency at saturation, avg / stddev (ms)", "cached_mix")
+    latency_row("all-listed latency at saturation, avg / stddev (ms)", "all_listed")
+    latency_row("cache-miss latency at saturation, avg / stddev (ms)", "cache_miss")
+    percentile_row(f"cached mix latency at {LATENCY_RATE:,} qps, p50 / p99 / p99.9 (ms)", "cached_mix")
+    percentile_row(f"all-listed latency at {LATENCY_RATE:,} qps, p50 / p99 / p99.9 (ms)", "all_listed")
+    percentile_row(f"cache-miss latency at {LATENCY_RATE:,} qps, p50 / p99 / p99.9 (ms)", "cache_miss")
+    row("listed queries not given the stop page (of 50)", lambda r: str(r["wrong_block_answers_of_50"] or 0)
+        if r["wrong_block_answers_of_50"] is not None else "-")
+    rounds = ", ".join(f"{result['title']} {result['rounds']}" for result in results.values() if "rounds" in result)
+    lines.append(f"\nRounds (fresh instances, alternating; each throughput from the fastest round, each "
+                 f"percentile run from the quietest, ready and RSS the median): {rounds}. Percentiles come "
+                 f"from dnsperf -v's per-response latencies: dnsperf 2.10 itself reports only average and stddev.")
+    lines += [f"{key} not measured: {result['skipped']}" for key, result in results.items() if "skipped" in result]
+    return "\n".join(lines)
+
+
+def machine():
+    with open("/proc/cpuinfo") as cpuinfo:
+        model = re.search(r"model name\s*:\s*(.*)", cpuinfo.read())
+    with open("/proc/meminfo") as meminfo:
+        memory_kb = int(re.search(r"MemTotal:\s+(\d+) kB", meminfo.read()).group(1))
+    unbound_version = subprocess.run([UNBOUND, "-V"], capture_output=True, text=True).stdout.split("\n", 1)[0]
+    dnsperf_help = subprocess.run(["dnsperf", "-h"], capture_output=True, text=True)
+    dnsperf_version = re.search(r"Version (\S+)", dnsperf_help.stdout + dnsperf_help.stderr)
+    return {"cpu": model.group(1) if model else platform.machine(), "cpus": len(CPUS),
+            "memory_gib": round(memory_kb / 2**20, 1), "kernel": platform.release(),
+            "unbound": unbound_version, "dnsperf": dnsperf_version.group(1) if dnsperf_version else "?",
+            "load_average_at_start": os.getloadavg()}
+
+
+def json_ready(value):
+    if isinstance(value, DnsperfRun):
+        return asdict(value)
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    return value
+
+
+# --- main --------------------------------------------------------------------------
+
+def stop_on_sigterm():
+    """Turns SIGTERM into an exception, so the `finally` blocks stop every server."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, handler)
+
+
+def run(output_dir, n, seconds, directory):
+    started = time.time()
+    machine_info = machine()
+    workload = generate_workload(os.path.join(output_dir, "bin/dnsstop-genlist"), directory, n)
+    nsd = Nsd(directory, top_level_domains(workload))
+    try:
+        results = bench_all(directory, workload, nsd.port, output_dir, seconds)
+    finally:
+        nsd.stop()
+    results = with_ratios(results)
+    met = verdicts(results["dnsstop"])
+    report = {"date": time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(started)), "machine": machine_info,
+              "list_entries": n, "dnsperf_seconds": seconds, "schedule": SCHEDULE,
+              "outstanding_queries": OUTSTANDING_QUERIES, "latency_rate_qps": LATENCY_RATE,
+              "unbound_cpu": UNBOUND_CPU, "client_cpus": CLIENT_CPUS, "targets": TARGETS,
+              "dnsstop_targets_met": met, "instances": results, "duration_s": round(time.time() - started)}
+    return report, markdown_table(results, met)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: unbound_bench.py OUTPUT_DIR")
+    output_dir = os.path.abspath(sys.argv[1])
+    n = int(os.environ.get("N", "1000000"))
+    seconds = int(os.environ.get("DNSPERF_SECONDS", "10"))
+    stop_on_sigterm()
+    os.makedirs(os.path.join(output_dir, "bench"), exist_ok=True)
+    directory = tempfile.mkdtemp(prefix="dnsstop-unbound-bench-")
+    try:
+        report, table = run(output_dir, n, seconds, directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    json_path = os.path.join(output_dir, "bench/unbound.json")
+    with open(json_path, "w") as out:
+        json.dump(json_ready(report), out, indent=2)
+    print(f"\nUnbound with {n:,} listed names, one worker thread, {report['machine']['cpu']} "
+          f"({report['machine']['cpus']} CPUs), {report['date']}, run took {report['duration_s']} s\n")
+    print(table)
+    print(f"\nfigures written to {json_path}")
+
+
+if __name__ == "__main__":
+    main()
