@@ -27,7 +27,8 @@ void write_u32(std::uint8_t* at, std::uint32_t value) {
 // record i. Layout as packed_rrset_ptr_fixup expects: data, lengths, pointers, TTLs, rdata.
 template <class Fill>
 ub_packed_rrset_key* make_rrset(regional* region, std::span<const std::uint8_t> owner, std::uint16_t type,
-                                std::size_t count, std::size_t rdata_length, std::uint32_t ttl, Fill fill) {
+                                std::uint32_t flags, std::size_t count, std::size_t rdata_length, std::uint32_t ttl,
+                                Fill fill) {
   auto* key = static_cast<ub_packed_rrset_key*>(regional_alloc_zero(region, sizeof(ub_packed_rrset_key)));
   const std::size_t record_bytes = sizeof(std::size_t) + sizeof(std::uint8_t*) + sizeof(time_t) + 2 + rdata_length;
   auto* data = static_cast<packed_rrset_data*>(regional_alloc_zero(region, sizeof(packed_rrset_data) + count * record_bytes));
@@ -38,7 +39,7 @@ ub_packed_rrset_key* make_rrset(regional* region, std::span<const std::uint8_t> 
   key->rk.dname_len = owner.size();
   key->rk.type = htons(type);
   key->rk.rrset_class = htons(LDNS_RR_CLASS_IN);
-  key->rk.flags = PACKED_RRSET_RPZ;
+  key->rk.flags = flags;
   key->entry.hash = rrset_key_hash(&key->rk);
   data->ttl = ttl;
   data->count = count;
@@ -57,17 +58,17 @@ ub_packed_rrset_key* make_rrset(regional* region, std::span<const std::uint8_t> 
 }
 
 template <std::size_t N>
-ub_packed_rrset_key* address_rrset(regional* region, const query_info& qinfo, std::uint16_t type,
+ub_packed_rrset_key* address_rrset(regional* region, const query_info& qinfo, std::uint16_t type, std::uint32_t flags,
                                    const std::vector<std::array<std::uint8_t, N>>& addresses, std::uint32_t ttl) {
-  return make_rrset(region, {qinfo.qname, qinfo.qname_len}, type, addresses.size(), N, ttl,
+  return make_rrset(region, {qinfo.qname, qinfo.qname_len}, type, flags, addresses.size(), N, ttl,
                     [&](std::size_t i, std::uint8_t* rdata) { std::memcpy(rdata, addresses[i].data(), N); });
 }
 
-ub_packed_rrset_key* soa_rrset(regional* region, std::span<const std::uint8_t> zone, const AnswerSettings& settings,
-                               std::uint32_t serial) {
+ub_packed_rrset_key* soa_rrset(regional* region, std::span<const std::uint8_t> zone, std::uint32_t flags,
+                               const AnswerSettings& settings, std::uint32_t serial) {
   const auto& mname = settings.soa_mname_wire;
   const auto& rname = settings.soa_rname_wire;
-  return make_rrset(region, zone, LDNS_RR_TYPE_SOA, 1, mname.size() + rname.size() + 20, settings.ttl,
+  return make_rrset(region, zone, LDNS_RR_TYPE_SOA, flags, 1, mname.size() + rname.size() + 20, settings.ttl,
                     [&](std::size_t, std::uint8_t* rdata) {
                       std::memcpy(rdata, mname.data(), mname.size());
                       rdata += mname.size();
@@ -87,19 +88,21 @@ AnswerSettings AnswerSettings::from_config(const AnswerConfig& config) {
           wire_from_name(config.soa_rname)};
 }
 
-dns_msg* synthesize_block_answer(module_qstate* qstate, Action action, const AnswerSettings& settings,
-                                 std::span<const std::uint8_t> zone, std::uint32_t serial) {
+dns_msg* synthesize_block_answer(module_qstate* qstate, Action action, std::size_t list_index,
+                                 const AnswerSettings& settings, std::span<const std::uint8_t> zone,
+                                 std::uint32_t serial) {
   regional* region = qstate->region;
   const query_info& qinfo = qstate->qinfo;
+  const std::uint32_t rrset_flags = PACKED_RRSET_RPZ | (static_cast<std::uint32_t>(list_index + 1) << kListFlagShift);
   ub_packed_rrset_key* answers[2] = {nullptr, nullptr};
   std::size_t answer_count = 0;
   if (action == Action::kStoppage && qinfo.qclass == LDNS_RR_CLASS_IN) {
     const bool any = qinfo.qtype == LDNS_RR_TYPE_ANY;
     if ((any || qinfo.qtype == LDNS_RR_TYPE_A) && !settings.stoppage_ipv4.empty()) {
-      answers[answer_count++] = address_rrset(region, qinfo, LDNS_RR_TYPE_A, settings.stoppage_ipv4, settings.ttl);
+      answers[answer_count++] = address_rrset(region, qinfo, LDNS_RR_TYPE_A, rrset_flags, settings.stoppage_ipv4, settings.ttl);
     }
     if ((any || qinfo.qtype == LDNS_RR_TYPE_AAAA) && !settings.stoppage_ipv6.empty()) {
-      answers[answer_count++] = address_rrset(region, qinfo, LDNS_RR_TYPE_AAAA, settings.stoppage_ipv6, settings.ttl);
+      answers[answer_count++] = address_rrset(region, qinfo, LDNS_RR_TYPE_AAAA, rrset_flags, settings.stoppage_ipv6, settings.ttl);
     }
   }
   const bool negative = answer_count == 0;
@@ -117,7 +120,7 @@ dns_msg* synthesize_block_answer(module_qstate* qstate, Action action, const Ans
     msg->rep->rrsets[i] = answers[i];
   }
   if (negative) {
-    msg->rep->rrsets[0] = soa_rrset(region, zone, settings, serial);
+    msg->rep->rrsets[0] = soa_rrset(region, zone, rrset_flags, settings, serial);
     if (msg->rep->rrsets[0] == nullptr) return nullptr;
   }
   return msg;

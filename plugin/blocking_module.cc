@@ -21,12 +21,13 @@ std::int64_t unix_now() {
 
 std::span<const std::uint8_t> query_name(const query_info& qinfo) { return {qinfo.qname, qinfo.qname_len}; }
 
-// What a snapshot decides for a name, reduced to what changes a cached answer.
+// What a snapshot decides for a name, reduced to what a cached answer depends on:
+// blocked or not, the action, and the list number its RRsets carry.
 std::uint64_t cached_answer_class(const ActiveSnapshot* snapshot, std::span<const std::uint8_t> name) {
   if (snapshot == nullptr) return 0;
   const LookupResult verdict = snapshot->file->view().lookup_wire(name);
   if (verdict.verdict != Verdict::kBlocked) return 0;
-  return 1 + static_cast<std::uint64_t>(snapshot->lists[verdict.list].action);
+  return (std::uint64_t{verdict.list} + 1) << 8 | static_cast<std::uint64_t>(snapshot->lists[verdict.list].action);
 }
 
 // The first name of a resolved answer that a list blocks: the query name itself
@@ -157,7 +158,7 @@ bool BlockingModule::answer_blocked(module_qstate* qstate, const ActiveSnapshot&
   const ActiveSnapshot::ListPolicy& policy = snapshot.lists[verdict.list];
   const ListInfo list = snapshot.file->view().list(verdict.list);
   const auto serial = static_cast<std::uint32_t>(list.serial != 0 ? list.serial : snapshot.file->view().created_unix());
-  dns_msg* answer = synthesize_block_answer(qstate, policy.action, answers_,
+  dns_msg* answer = synthesize_block_answer(qstate, policy.action, verdict.list, answers_,
                                             wire_suffix(listed_name, verdict.matched_labels), serial);
   if (answer == nullptr) {
     log_err("dnsstop: out of memory while answering a blocked query");
@@ -194,16 +195,16 @@ void BlockingModule::attach_ede(edns_option** list, regional* region, const Acti
                            policy.ede_text.empty() ? nullptr : policy.ede_text.c_str());
 }
 
-void BlockingModule::on_cache_hit(const query_info* qinfo, const reply_info* reply, edns_option** edns_out,
+void BlockingModule::on_cache_hit(const query_info*, const reply_info* reply, edns_option** edns_out,
                                   regional* region) {
-  // Synthesised answers are the only cached ones whose first RRset carries this flag
-  // (besides Unbound's own RPZ, which the lookup below tells apart).
-  if (reply == nullptr || reply->rrset_count == 0 || (reply->rrsets[0]->rk.flags & PACKED_RRSET_RPZ) == 0) return;
+  // Only synthesised answers carry a list number; the purge after every swap keeps it
+  // current, so no lookup is needed here.
+  if (reply == nullptr || reply->rrset_count == 0) return;
+  const std::optional<std::size_t> list = list_of_synthesised(reply->rrsets[0]->rk.flags);
+  if (!list) return;
   const auto snapshot = snapshot_.read();
-  if (!snapshot) return;
-  const LookupResult verdict = snapshot->file->view().lookup_wire(query_name(*qinfo));
-  if (verdict.verdict != Verdict::kBlocked) return;
-  const ActiveSnapshot::ListPolicy& policy = snapshot->lists[verdict.list];
+  if (!snapshot || *list >= snapshot->file->view().list_count()) return;
+  const ActiveSnapshot::ListPolicy& policy = snapshot->lists[*list];
   attach_ede(edns_out, region, policy);
   counters_.count_blocked(policy.counter);
 }

@@ -1,6 +1,6 @@
 // Removes from Unbound's message and RRset caches every entry whose owner name the
 // new snapshot judges differently from the old one (newly blocked, unblocked, or
-// moved to a list with another action), so that no cached answer outlives a list
+// decided by another list), so that no cached answer outlives a list
 // change: cache hits never reach the module, so this is what makes blocking
 // complete. See docs/unbound-module.md.
 //

@@ -194,6 +194,16 @@ class ListChangeTest(ModuleTestCase):
         self.start(extra="    serve-expired: yes\n    serve-expired-ttl: 3600\n")
         self.check_follow_changes()
 
+    def test_cached_blocked_answer_follows_its_list_when_lists_are_reordered(self):
+        self.start()
+        police_ede = [(16, "Blocked by police order")]
+        self.assertEqual(self.ask("www.example.com").ede, police_ede)
+        self.assertEqual(self.ask("www.example.com").ede, police_ede)  # cached, carrying police's list number
+        self.publish(list(reversed(standard_lists())))  # police is now the snapshot's second list
+        wait_for(lambda: self.unbound.log_text().count(" in use: ") == 2, 2.0, "the new snapshot to be in use")
+        wait_for(lambda: self.ask("www.example.com").ede == police_ede, 2.0, "the police EDE from the new snapshot")
+        self.assertEqual(self.ask("www.example.com").ede, police_ede)
+
     def test_cname_chain_through_a_newly_listed_name_is_cut(self):
         self.start(lists=standard_lists(police="example.com\n"))
         self.assert_real(self.ask("alias.org"), "A", "203.0.113.7")
