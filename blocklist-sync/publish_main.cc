@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "blocklist-sync/files.h"
+#include "core/file_io.h"
 #include "blocklist-sync/publisher.h"
 
 namespace {
@@ -115,7 +116,7 @@ int publish(std::span<const std::string_view> args) {
   if (request.lifetime_seconds == 0) throw UsageError("--lifetime must be at least 1");
   request.list_path = positional[0];
   request.output_dir = positional[1];
-  request.key = dnsstop::minisign::parse_secret_key(dnsstop::sync::read_whole_file(secret_path, 4096));
+  request.key = dnsstop::minisign::parse_secret_key(dnsstop::read_whole_file(secret_path, 4096));
   const dnsstop::sync::PublishResult result = dnsstop::sync::publish(request);
   for (const std::string& problem : result.problems) std::fprintf(stderr, "warning: %s\n", problem.c_str());
   const dnsstop::Manifest& manifest = result.manifest;

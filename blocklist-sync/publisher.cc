@@ -10,14 +10,12 @@
 #include <stdexcept>
 
 #include "blocklist-sync/files.h"
+#include "core/file_io.h"
 #include "core/list_delta.h"
 #include "core/list_parser.h"
 
 namespace dnsstop::sync {
 namespace {
-
-// A list of several million entries is well below this; it bounds a mistake.
-constexpr std::size_t kMaxListBytes = std::size_t{1} << 30;
 
 std::string full_list_name(const std::string& list, std::uint64_t serial) {
   return list + '-' + std::to_string(serial) + ".list";
@@ -73,7 +71,7 @@ PublishResult publish(const PublishRequest& request) {
   if (!valid_list_name(request.list_name)) {
     throw std::runtime_error("list name must be 1-32 of A-Z a-z 0-9 . _ -");
   }
-  const std::string text = read_whole_file(request.list_path, kMaxListBytes);
+  const std::string text = read_whole_file(request.list_path, kMaxListFileBytes);
   PublishResult result;
   const ParsedList parsed = parse_list(text, request.list_path);
   result.problems = parsed.problems;
@@ -107,7 +105,7 @@ PublishResult publish(const PublishRequest& request) {
       ::unlink(old_path.c_str());
       continue;
     }
-    const std::string old_text = read_whole_file(old_path, kMaxListBytes);
+    const std::string old_text = read_whole_file(old_path, kMaxListFileBytes);
     const std::string delta = format_delta(diff_lists(old_text, canonical, old_serial, serial));
     manifest.deltas.push_back(
         {old_serial, write_published(request.output_dir, delta_name(request.list_name, old_serial, serial), delta)});

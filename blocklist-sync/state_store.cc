@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "blocklist-sync/files.h"
+#include "core/file_io.h"
 
 namespace dnsstop::sync {
 namespace {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "blocklist-sync/files.h"
+#include "core/file_io.h"
 #include "blocklist-sync/log.h"
 #include "core/list_delta.h"
 #include "core/snapshot_builder.h"
@@ -19,7 +20,6 @@ namespace dnsstop::sync {
 namespace {
 
 constexpr std::uint64_t kMaxSignatureBytes = 4096;
-constexpr std::size_t kMaxLocalFileBytes = std::size_t{1} << 30;
 // Far longer than a publisher takes between its two renames.
 constexpr std::chrono::milliseconds kPublicationRaceDelay{500};
 
@@ -110,7 +110,7 @@ void Syncer::sync_local(std::size_t index) {
   const ListConfig& list = config_.lists[index];
   std::string text;
   try {
-    text = read_whole_file(list.file, kMaxLocalFileBytes);
+    text = read_whole_file(list.file, kMaxListFileBytes);
   } catch (const std::exception& error) {
     throw Rejection(Reason::kLocalFile, error.what());
   }

@@ -21,7 +21,4 @@ int config_command(std::span<const std::string_view> args);
 // Exit codes for monitoring: kExitOk blocks, kExitFailure does not, kExitUsage cannot tell.
 int check_command(std::span<const std::string_view> args);
 
-// Reads a whole file; throws std::runtime_error("PATH: reason").
-std::string read_file(const std::string& path);
-
 }  // namespace dnsstop::cli

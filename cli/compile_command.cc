@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "core/config.h"
+#include "core/file_io.h"
 #include "core/list_parser.h"
 #include "core/snapshot_builder.h"
 #include "core/snapshot_file.h"
@@ -104,7 +105,7 @@ int compile_command(std::span<const std::string_view> args) {
   parsed.reserve(list_arguments.size());
   std::size_t total_skipped = 0;
   for (const ListArgument& list : list_arguments) {
-    parsed.push_back(parse_list(read_file(list.path), list.path));
+    parsed.push_back(parse_list(read_whole_file(list.path, kMaxListFileBytes), list.path));
     const ParsedList& result = parsed.back();
     for (const std::string& problem : result.problems) std::fprintf(stderr, "%s\n", problem.c_str());
     if (result.skipped_lines > result.problems.size()) {

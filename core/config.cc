@@ -5,8 +5,6 @@
 #include "core/config.h"
 
 #include <arpa/inet.h>  // inet_pton: parses text, opens no socket
-#include <fcntl.h>
-#include <unistd.h>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -22,6 +20,7 @@
 #include <system_error>
 #include <utility>
 
+#include "core/file_io.h"
 #include "core/minisign.h"
 #include "core/name.h"
 #include "core/snapshot_format.h"
@@ -628,12 +627,13 @@ class DocumentStartRecorder : public YAML::EventHandler {
   std::vector<YAML::Mark>& starts_;
 };
 
+[[noreturn]] void too_large(std::string_view source) {
+  fail(source, YAML::Mark::null_mark(), "",
+       "larger than " + std::to_string(kMaxConfigBytes) + " bytes; this is not a configuration file");
+}
+
 YAML::Node load_document(std::string_view text, std::string_view source) {
-  if (text.size() > kMaxConfigBytes) {
-    fail(source, YAML::Mark::null_mark(), "",
-         "larger than " + std::to_string(kMaxConfigBytes) +
-             " bytes; this is not a configuration file");
-  }
+  if (text.size() > kMaxConfigBytes) too_large(source);
   reject_tabs_in_indentation(text, source);
   YAML::Node document;
   std::vector<YAML::Mark> document_starts;
@@ -684,27 +684,14 @@ Config parse_config(std::string_view yaml_text, std::string_view source) {
 }
 
 Config load_config(const std::string& path) {
-  const auto read_error = [&](int error_number) {
-    return ConfigError(path + ": " + std::generic_category().message(error_number));
-  };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw read_error(errno);
-  // One byte past the limit is enough for parse_config to refuse the file.
-  std::string text(kMaxConfigBytes + 1, '\0');
-  std::size_t size = 0;
-  while (size < text.size()) {
-    const ssize_t got = ::read(fd, text.data() + size, text.size() - size);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      const int error_number = errno;
-      ::close(fd);
-      throw read_error(error_number);
-    }
-    if (got == 0) break;
-    size += static_cast<std::size_t>(got);
+  std::string text;
+  try {
+    text = read_whole_file(path, kMaxConfigBytes);
+  } catch (const FileTooLargeError&) {
+    too_large(path);
+  } catch (const std::runtime_error& error) {
+    throw ConfigError(error.what());
   }
-  ::close(fd);
-  text.resize(size);
   return parse_config(text, path);
 }
 

@@ -23,6 +23,9 @@ struct ListEntry {
   friend bool operator==(const ListEntry&, const ListEntry&) = default;
 };
 
+// List files larger than this are refused before parsing (about 50 million names).
+inline constexpr std::size_t kMaxListFileBytes = std::size_t{1} << 30;
+
 // Only this many problem messages are kept; the counters below are always exact.
 inline constexpr std::size_t kMaxReportedProblems = 1000;
 

@@ -9,15 +9,14 @@
 #include <cstdlib>
 #include <ctime>
 #include <exception>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/config.h"
+#include "core/file_io.h"
 #include "stoppage/http_server.h"
 #include "stoppage/list_watcher.h"
 #include "stoppage/page_counters.h"
@@ -45,12 +44,13 @@ void require_settings(const Config& config) {
   require(stoppage.https_listen.empty() || !stoppage.check_host.empty(), "check_host (HTTPS serves only the check host)");
 }
 
-std::string read_small_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (!file || text.str().empty()) throw std::runtime_error(path + ": cannot be read");
-  return text.str();
+// A certificate chain or key: far below this, which bounds a wrong path.
+constexpr std::size_t kMaxTlsFileBytes = std::size_t{1} << 20;
+
+std::string read_tls_file(const std::string& path) {
+  std::string text = read_whole_file(path, kMaxTlsFileBytes);
+  if (text.empty()) throw std::runtime_error(path + ": is empty");
+  return text;
 }
 
 // 1,000 concurrent clients need more descriptors than the usual soft limit of 1024.
@@ -102,7 +102,7 @@ int run(const std::string& config_path) {
                             settings.connection_memory_bytes, settings.threads};
   TlsFiles tls;
   if (!settings.https_listen.empty()) {
-    tls = {read_small_file(settings.tls_certificate), read_small_file(settings.tls_key)};
+    tls = {read_tls_file(settings.tls_certificate), read_tls_file(settings.tls_key)};
   }
   std::vector<std::unique_ptr<HttpServer>> servers;
   const auto start = [&](const ListenAddress& listen, const ServerLimits& server_limits, const TlsFiles& files,

@@ -1,9 +1,9 @@
 #include "stoppage/templates.h"
 
 #include <algorithm>
-#include <fstream>
 #include <iterator>
-#include <sstream>
+
+#include "core/file_io.h"
 
 namespace dnsstop::stoppage {
 namespace {
@@ -80,13 +80,12 @@ TemplateSet TemplateSet::load(const std::string& directory) {
     for (const Language language : kLanguages) {
       const std::string path =
           directory + '/' + std::string(page_name(page)) + '.' + std::string(language_code(language)) + ".html";
-      std::ifstream file(path, std::ios::binary);
-      if (!file) throw TemplateError(path + ": cannot be read");
-      std::string text(kMaxTemplateBytes + 1, '\0');
-      file.read(text.data(), static_cast<std::streamsize>(text.size()));
-      text.resize(static_cast<std::size_t>(file.gcount()));
-      if (file.bad()) throw TemplateError(path + ": read error");
-      if (text.size() > kMaxTemplateBytes) throw TemplateError(path + ": larger than 64 KiB");
+      std::string text;
+      try {
+        text = read_whole_file(path, kMaxTemplateBytes);
+      } catch (const std::runtime_error& error) {
+        throw TemplateError(error.what());
+      }
       set.templates_.push_back(Template::parse(text, path));
     }
   }
