@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/config.h"
+#include "tests/core/config_test_support.h"
 
 namespace dnsstop {
 namespace {
@@ -17,15 +18,7 @@ std::string list_yaml(std::string_view source_keys) {
          std::string(source_keys);
 }
 
-std::string error_of(const std::string& yaml) {
-  try {
-    parse_config(yaml, "t.yaml");
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "accepted:\n" << yaml;
-  return {};
-}
+using testing::config_error_of;
 
 TEST(ConfigSync, DefaultsAndFullSource) {
   const Config defaults = parse_config(list_yaml(""), "t.yaml");
@@ -57,23 +50,23 @@ TEST(ConfigSync, DefaultsAndFullSource) {
 
 TEST(ConfigSync, Errors) {
   const std::string keys = "    public_keys: [" + std::string(kKey) + "]\n";
-  EXPECT_EQ(error_of(list_yaml("    url: http://lists.example/m\n" + keys)),
+  EXPECT_EQ(config_error_of(list_yaml("    url: http://lists.example/m\n" + keys)),
             "t.yaml:6:10: lists[0].url: expected an https:// URL (plain http:// only with allow_plain_http, "
             "for tests), found \"http://lists.example/m\"");
   EXPECT_EQ(parse_config(list_yaml("    url: http://l/m\n    allow_plain_http: true\n" + keys), "t.yaml")
                 .lists[0].source.url,
             "http://l/m");
-  EXPECT_EQ(error_of(list_yaml("    url: https://l/m\n")),
+  EXPECT_EQ(config_error_of(list_yaml("    url: https://l/m\n")),
             "t.yaml:6:10: lists[0].url: a list fetched from a url needs at least one key in public_keys");
-  EXPECT_EQ(error_of(list_yaml("    url: https://l/m\n    public_keys: [RWQnotakey]\n")),
+  EXPECT_EQ(config_error_of(list_yaml("    url: https://l/m\n    public_keys: [RWQnotakey]\n")),
             "t.yaml:7:19: lists[0].public_keys[0]: public key: base64 line has the wrong length");
-  EXPECT_EQ(error_of(list_yaml("    client_cert: /c.pem\n")), "t.yaml:6:18: lists[0].client_cert: needs client_key too");
-  EXPECT_EQ(error_of(list_yaml("    max_skipped_percent: 101\n")),
+  EXPECT_EQ(config_error_of(list_yaml("    client_cert: /c.pem\n")), "t.yaml:6:18: lists[0].client_cert: needs client_key too");
+  EXPECT_EQ(config_error_of(list_yaml("    max_skipped_percent: 101\n")),
             "t.yaml:6:26: lists[0].max_skipped_percent: \"101\" is out of range 0..100");
-  EXPECT_EQ(error_of(list_yaml("") + "sync:\n  statedir: /x\n"),
+  EXPECT_EQ(config_error_of(list_yaml("") + "sync:\n  statedir: /x\n"),
             "t.yaml:7:3: sync.statedir: unknown key; expected one of state_dir, metrics_textfile, "
             "timeout_seconds, metrics_listen");
-  EXPECT_EQ(error_of(list_yaml("") + "sync:\n  metrics_listen: [192.0.2.1:9100]\n"),
+  EXPECT_EQ(config_error_of(list_yaml("") + "sync:\n  metrics_listen: [192.0.2.1:9100]\n"),
             "t.yaml:7:19: sync.metrics_listen: metrics are served on loopback only (127.0.0.0/8 or ::1)");
 }
 

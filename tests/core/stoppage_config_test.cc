@@ -7,19 +7,12 @@
 #include <string_view>
 
 #include "core/config.h"
+#include "tests/core/config_test_support.h"
 
 namespace dnsstop {
 namespace {
 
-std::string error_of(std::string_view yaml) {
-  try {
-    parse_config(yaml, "t.yaml");
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "accepted:\n" << yaml;
-  return {};
-}
+using testing::config_error_of;
 
 TEST(StoppageConfigTest, Defaults) {
   const StoppageConfig stoppage = parse_config("stoppage:\n", "t.yaml").stoppage;
@@ -101,37 +94,37 @@ TEST(StoppageConfigTest, EveryKey) {
 
 TEST(StoppageConfigTest, ListenAddressErrors) {
   const std::string expected = "expected ADDRESS:PORT such as 192.0.2.80:80 or [2001:db8::80]:80, found ";
-  EXPECT_EQ(error_of("stoppage:\n  http_listen: [\"192.0.2.80\"]\n"),
+  EXPECT_EQ(config_error_of("stoppage:\n  http_listen: [\"192.0.2.80\"]\n"),
             "t.yaml:2:17: stoppage.http_listen[0]: " + expected + "\"192.0.2.80\"");
-  EXPECT_EQ(error_of("stoppage:\n  http_listen: [\"2001:db8::80:80\"]\n"),
+  EXPECT_EQ(config_error_of("stoppage:\n  http_listen: [\"2001:db8::80:80\"]\n"),
             "t.yaml:2:17: stoppage.http_listen[0]: " + expected + "\"2001:db8::80:80\"");
-  EXPECT_EQ(error_of("stoppage:\n  http_listen: [\"192.0.2.80:65536\"]\n"),
+  EXPECT_EQ(config_error_of("stoppage:\n  http_listen: [\"192.0.2.80:65536\"]\n"),
             "t.yaml:2:17: stoppage.http_listen[0]: " + expected + "\"192.0.2.80:65536\"");
-  EXPECT_EQ(error_of("stoppage:\n  http_listen: [\"[192.0.2.80]:80\"]\n"),
+  EXPECT_EQ(config_error_of("stoppage:\n  http_listen: [\"[192.0.2.80]:80\"]\n"),
             "t.yaml:2:17: stoppage.http_listen[0]: " + expected + "\"[192.0.2.80]:80\"");
-  EXPECT_EQ(error_of("stoppage:\n  http_listen: [\"host.example:80\"]\n"),
+  EXPECT_EQ(config_error_of("stoppage:\n  http_listen: [\"host.example:80\"]\n"),
             "t.yaml:2:17: stoppage.http_listen[0]: " + expected + "\"host.example:80\"");
-  EXPECT_EQ(error_of("stoppage:\n  http_listen: [\"192.0.2.80:80\", \"192.0.2.80:80\"]\n"),
+  EXPECT_EQ(config_error_of("stoppage:\n  http_listen: [\"192.0.2.80:80\", \"192.0.2.80:80\"]\n"),
             "t.yaml:2:34: stoppage.http_listen[1]: repeats an earlier address");
 }
 
 TEST(StoppageConfigTest, OtherErrors) {
-  EXPECT_EQ(error_of("stoppage:\n  https_listen: [\"127.0.0.1:443\"]\n"),
+  EXPECT_EQ(config_error_of("stoppage:\n  https_listen: [\"127.0.0.1:443\"]\n"),
             "t.yaml:2:17: stoppage.https_listen: HTTPS needs stoppage.tls_certificate and stoppage.tls_key");
-  EXPECT_EQ(error_of("stoppage:\n  metrics_listen: [\"192.0.2.1:9153\"]\n"),
+  EXPECT_EQ(config_error_of("stoppage:\n  metrics_listen: [\"192.0.2.1:9153\"]\n"),
             "t.yaml:2:19: stoppage.metrics_listen: metrics are served on loopback only (127.0.0.0/8 or ::1)");
-  EXPECT_EQ(error_of("stoppage:\n  hotline_url: \"javascript:alert(1)\"\n"),
+  EXPECT_EQ(config_error_of("stoppage:\n  hotline_url: \"javascript:alert(1)\"\n"),
             "t.yaml:2:16: stoppage.hotline_url: expected an http:// or https:// URL without spaces, quotes or "
             "angle brackets, found \"javascript:alert(1)\"");
-  EXPECT_EQ(error_of("stoppage:\n  help_url: 'https://a.example/\"><script>'\n"),
+  EXPECT_EQ(config_error_of("stoppage:\n  help_url: 'https://a.example/\"><script>'\n"),
             "t.yaml:2:13: stoppage.help_url: expected an http:// or https:// URL without spaces, quotes or "
             "angle brackets, found \"https://a.example/\"><script>\"");
-  EXPECT_EQ(error_of("stoppage:\n  mode: both\n"),
+  EXPECT_EQ(config_error_of("stoppage:\n  mode: both\n"),
             "t.yaml:2:9: stoppage.mode: expected one of stop_page, public_check, found \"both\"");
-  EXPECT_EQ(error_of("stoppage:\n  default_language: fi\n"),
+  EXPECT_EQ(config_error_of("stoppage:\n  default_language: fi\n"),
             "t.yaml:2:21: stoppage.default_language: expected one of sv, en, found \"fi\"");
-  EXPECT_EQ(error_of("stoppage:\n  threads: 0\n"), "t.yaml:2:12: stoppage.threads: \"0\" is out of range 1..256");
-  EXPECT_EQ(error_of("stoppage:\n  check_host: \"bad..name\"\n").substr(0, 34), "t.yaml:2:15: stoppage.check_host: ");
+  EXPECT_EQ(config_error_of("stoppage:\n  threads: 0\n"), "t.yaml:2:12: stoppage.threads: \"0\" is out of range 1..256");
+  EXPECT_EQ(config_error_of("stoppage:\n  check_host: \"bad..name\"\n").substr(0, 34), "t.yaml:2:15: stoppage.check_host: ");
 }
 
 }  // namespace
