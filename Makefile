@@ -1,8 +1,11 @@
 # dnsstop: the commands a developer or operator types. Each target installs what it
 # needs first (scripts/setup.sh is idempotent and takes seconds once done).
 #   make build            build everything into build/bin and build/lib
-#   make test             build and run every test (CI runs exactly this)
-#   make test SANITIZE=address|thread   the same under ASan+UBSan or TSan
+#   make check            build and run the unit, integration and fuzz-replay tests
+#   make test             make check, then build the Debian packages and test them
+#                         installed in a clean bookworm root: every test (CI runs this)
+#   make test SANITIZE=address|thread   make check under ASan+UBSan or TSan (the
+#                         packages are built without sanitizers, so not again)
 #   make run              run the whole system locally with sample data
 #   make bench            run the benchmarks and print their figures
 #   make fuzz [FUZZ_SECONDS=N]  run each libFuzzer target for N seconds (default 60)
@@ -21,7 +24,7 @@ else
   OUT_DIR := $(BUILD)/$(SANITIZE)
 endif
 
-.PHONY: deps build test run bench fuzz deb test-packages clean
+.PHONY: deps build check test run bench fuzz deb test-packages clean
 
 deps:
 	scripts/setup.sh
@@ -31,8 +34,13 @@ build: deps
 	  -DDNSSTOP_OUTPUT_DIR=$(abspath $(OUT_DIR))
 	cmake --build $(CMAKE_DIR) -j $(JOBS)
 
-test: build
+check: build
 	ctest --test-dir $(CMAKE_DIR) --output-on-failure -j $(JOBS)
+
+test: check
+ifeq ($(SANITIZE),)
+	$(MAKE) --no-print-directory test-packages
+endif
 
 run: build
 	scripts/run-local.sh

@@ -8,10 +8,6 @@
 #   3. lintian on all of dnsstop's packages; a warning or error fails the build
 #      (accepted findings are overridden, with reasons, in
 #      packaging/dnsstop/debian/*.lintian-overrides).
-#
-# dnsstop-sync, dnsstop-stoppage and dnsstop-publish are built only once their
-# programs are CMake targets; until then build profiles (see debian/rules)
-# leave them out, and this script says so.
 set -euo pipefail
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -37,20 +33,9 @@ git ls-files -z --cached --others --exclude-standard -- . ':!packaging/dnsstop/d
   | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$src"
 cp -r packaging/dnsstop/debian "$src/debian"
 
-# A program is packaged once its CMake target exists.
-profiles=()
-has_target() { grep -qs "^add_executable($1 " "$2/CMakeLists.txt" && grep -q "^add_subdirectory($2)" CMakeLists.txt; }
-has_target dnsstop-sync blocklist-sync || profiles+=(pkg.dnsstop.nosync)
-has_target dnsstop-publish blocklist-sync || profiles+=(pkg.dnsstop.nopublish)
-has_target dnsstop-stoppage stoppage || profiles+=(pkg.dnsstop.nostoppage)
-for profile in "${profiles[@]}"; do
-  log "not built (no CMake target yet): ${profile#pkg.dnsstop.no}"
-done
-profile_list=$(IFS=,; echo "${profiles[*]}")
-
 log "dpkg-buildpackage (log: $OUT/dnsstop-build.log)"
 if ! (cd "$src" && DNSSTOP_UNBOUND_DIR=$OUT/unbound \
-  dpkg-buildpackage -b -uc -us -j"$(nproc)" ${profile_list:+-P"$profile_list"} \
+  dpkg-buildpackage -b -uc -us -j"$(nproc)" \
   >"$OUT/dnsstop-build.log" 2>&1 </dev/null); then
   tail -n 40 "$OUT/dnsstop-build.log" >&2
   die "dpkg-buildpackage failed (full output: $OUT/dnsstop-build.log)"

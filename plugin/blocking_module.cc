@@ -293,9 +293,11 @@ void BlockingModule::install(std::shared_ptr<const LoadedSnapshot> file) {
     const ListInfo list = view.list(i);
     lists += (i == 0 ? "" : ", ") + std::string(list.name) + " serial " + std::to_string(list.serial);
   }
-  log_info("dnsstop: snapshot %s in use: %llu entries (%s); purged %zu cached messages and %zu RRsets in %lld ms",
+  log_info("dnsstop: snapshot %s in use: %llu entries (%s); purged %zu of %zu cached messages and %zu of %zu RRsets "
+           "in %lld ms",
            config_.snapshot.path.c_str(), static_cast<unsigned long long>(view.entry_count()), lists.c_str(),
-           purged.messages, purged.rrsets, static_cast<long long>(purge_ms));
+           purged.messages, purged.messages_judged, purged.rrsets, purged.rrsets_judged,
+           static_cast<long long>(purge_ms));
 }
 
 void BlockingModule::write_metrics() {

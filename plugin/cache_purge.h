@@ -4,9 +4,10 @@
 // change: cache hits never reach the module, so this is what makes blocking
 // complete. See docs/unbound-module.md.
 //
-// The module's background thread only. Walks both caches slab by slab under
-// Unbound's own locks (each slab stays locked while it is walked, roughly 0.2 us
-// per cached entry), then removes what it collected.
+// The module's background thread only. Walks both caches one hash bin at a time,
+// holding Unbound's locks only to copy the bin's keys (as long as a cache lookup
+// holds them), judges the copies unlocked, two snapshot lookups per cached entry
+// (about 1 us), and finally removes what it collected.
 #pragma once
 
 #include <cstddef>
@@ -19,8 +20,10 @@
 namespace dnsstop::plugin {
 
 struct PurgeCounts {
-  std::size_t messages = 0;
+  std::size_t messages = 0;  // removed
   std::size_t rrsets = 0;
+  std::size_t messages_judged = 0;  // the walk's work: cached entries looked up in both snapshots
+  std::size_t rrsets_judged = 0;
 };
 
 // What one snapshot decides for a wire-format name, reduced to a value that is

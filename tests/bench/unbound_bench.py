@@ -5,11 +5,17 @@ Runs Unbound instances one at a time, in one run on this machine, with the same 
 the same queries, the same cache sizes and one worker thread each: plain Unbound,
 Unbound with the dnsstop module and the list compiled to a snapshot, Unbound with the
 list as an RPZ zone, and Unbound with the list as `local-zone: redirect` entries (plain
-and dnsstop in three alternating rounds, see SCHEDULE). For each it measures the time from start to the first correct answer for a
-listed name, the RSS after loading, and dnsperf's throughput and latency for three
-query sets: a cached mix (99% repeated unlisted names, 1% listed), all-listed names,
-and never-seen names (cache misses). It prints one markdown table, every figure also
-as a ratio to plain Unbound from the same run, and writes the figures as JSON.
+and dnsstop in three alternating rounds, see SCHEDULE). For each it measures the time
+from start to the first correct answer for a listed name, the RSS after loading, and
+dnsperf's throughput and latency for three query sets: a cached mix (99% repeated
+unlisted names, 1% listed), all-listed names, and never-seen names (cache misses).
+The last dnsstop round and the RPZ round end with a hot swap under load:
+SWAP_VERSIONS new versions of the list, each replacing 1% of the names, due one a
+second while dnsperf runs the cached mix at a fixed rate (dnsstop: compiled into the
+snapshot path; RPZ: zone file rewritten, then auth_zone_reload), measuring lost
+queries, latency before and during, and the time until a newly listed name is
+blocked. It prints one markdown table, every figure also as a ratio to plain Unbound
+from the same run, and writes the figures as JSON.
 
 Usage: unbound_bench.py OUTPUT_DIR   (uses OUTPUT_DIR/bin and OUTPUT_DIR/lib, writes
 OUTPUT_DIR/bench/unbound.json). Environment: N (list size, default 1000000),
@@ -20,6 +26,7 @@ the names use, so every unlisted name resolves without leaving the machine; ever
 Unbound sends only from 127.0.0.1 and knows no root server but NSD.
 """
 
+import itertools
 import json
 import os
 import platform
@@ -34,12 +41,13 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import STOP_PAGE_V4, STOP_PAGE_V6, DnsstopConfig, Process, free_port, wait_until  # noqa: E402
+from harness import STOP_PAGE_V4, STOP_PAGE_V6, DnsstopConfig, Nsd, Process, free_port  # noqa: E402
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UNBOUND = os.environ.get("DNSSTOP_UNBOUND", os.path.join(SOURCE_DIR, "build/unbound/sbin/unbound"))
@@ -68,6 +76,19 @@ OUTSTANDING_QUERIES = 100
 LATENCY_RATE = 10_000
 LATENCY_SECONDS = 5
 
+# Hot swap under load: while dnsperf sends the cached mix at LATENCY_RATE, a new
+# version of the list, with SWAP_CHANGED_SHARE of the previous version's names
+# replaced, is due every SWAP_INTERVAL_S, SWAP_VERSIONS times, after a
+# SWAP_BEFORE_SECONDS run at the same rate to compare latency with.
+SWAP_VARIANTS = ("dnsstop", "rpz")
+SWAP_VERSIONS = 30
+SWAP_INTERVAL_S = 1.0
+SWAP_CHANGED_SHARE = 0.01
+SWAP_BEFORE_SECONDS = 10
+# How long the phase waits for a newly listed name to be blocked, and for one
+# publication: an RPZ reload of 1M names takes about as long as RPZ's start.
+SWAP_WAIT_S = 240
+
 WILDCARD_V4 = "198.51.100.7"
 WILDCARD_V6 = "2001:db8:7::7"
 ANSWER_TTL = 300
@@ -79,7 +100,8 @@ BYTES_PER_NAME = {"plain": 0, "dnsstop": 40, "rpz": 3600, "local-zone": 1700}
 BASE_BYTES = 512 << 20
 MEMORY_SHARE_ALLOWED = 0.6
 
-TARGETS = {"cached_mix": 0.97, "all_listed": 0.9, "cache_miss": 0.95, "rss_growth_vs_rpz": 1 / 50, "ready_s": 1.0}
+TARGETS = {"cached_mix": 0.97, "all_listed": 0.9, "cache_miss": 0.95, "rss_growth_vs_rpz": 1 / 50, "ready_s": 1.0,
+           "swap_lost_queries": 0, "swap_p99_during_vs_before": 1.5, "swap_blocked_after_s": 1.0}
 
 
 def log(message):
@@ -110,6 +132,7 @@ class Workload:
     listed: str
     miss: str
     latency_miss: str
+    fresh: str  # names on no list, listed one version at a time by the hot-swap phase
 
 
 def generate_queries(genlist, directory, n, query_file, query_count, query_seed, *shape):
@@ -134,7 +157,15 @@ def generate_workload(genlist, directory, n):
     list_path = os.path.join(directory, "police.list")
     with open(list_path) as names:
         probe_name = names.readline().strip()
-    return Workload(list_path, n, probe_name, mix, listed, miss, latency_miss)
+    fresh = os.path.join(directory, "fresh.list")
+    subprocess.run([genlist, "--count", str(SWAP_VERSIONS * swap_step(n)), "--seed", str(LIST_SEED + 1),
+                    "--out", fresh], check=True, timeout=600)
+    return Workload(list_path, n, probe_name, mix, listed, miss, latency_miss, fresh)
+
+
+def swap_step(n):
+    """How many names each list version replaces."""
+    return max(1, round(n * SWAP_CHANGED_SHARE))
 
 
 def listed_names(workload):
@@ -147,7 +178,7 @@ def top_level_domains(workload):
     def last_labels(path):  # of the first word on each line: the list's names, the queries' names
         with open(path) as lines:
             return {line.split(None, 1)[0].rsplit(".", 1)[-1] for line in lines}
-    files = [workload.list_path, workload.mix, workload.listed, workload.miss, workload.latency_miss]
+    files = [workload.list_path, workload.mix, workload.listed, workload.miss, workload.latency_miss, workload.fresh]
     return sorted(set().union(*map(last_labels, files)))
 
 
@@ -212,44 +243,6 @@ def root_zone(tlds):
     return "\n".join(lines) + "\n"
 
 
-class Nsd:
-    """NSD serving the wildcard root zone. Without `rrl-ratelimit: 0` the cache-miss
-    figures would measure NSD's response rate limiter instead of the resolver."""
-
-    def __init__(self, directory, tlds):
-        self.port = free_port()
-        zone = os.path.join(directory, "root.zone")
-        with open(zone, "w") as out:
-            out.write(root_zone(tlds))
-        config = os.path.join(directory, "nsd.conf")
-        with open(config, "w") as out:
-            out.write(f"""server:
-    ip-address: 127.0.0.1@{self.port}
-    port: {self.port}
-    username: ""
-    chroot: ""
-    zonesdir: "{directory}"
-    database: ""
-    pidfile: "{directory}/nsd.pid"
-    xfrdfile: "{directory}/xfrd.state"
-    zonelistfile: "{directory}/zone.list"
-    verbosity: 0
-    rrl-ratelimit: 0
-    server-count: {len(CLIENT_CPUS.split(","))}
-remote-control:
-    control-enable: no
-zone:
-    name: "."
-    zonefile: "{zone}"
-""")
-        nsd = shutil.which("nsd") or "/usr/sbin/nsd"
-        self.process = Process(pinned([nsd, "-d", "-c", config], CLIENT_CPUS), os.path.join(directory, "nsd.log"))
-        wait_until(lambda: query_addresses(self.port, f"probe.{tlds[0]}") == [WILDCARD_V4], 15, "NSD to answer")
-
-    def stop(self):
-        self.process.stop()
-
-
 # --- the four resolvers ------------------------------------------------------------
 
 @dataclass
@@ -261,6 +254,7 @@ class Variant:
     server_lines: list = field(default_factory=list)
     sections: str = ""
     environment: dict = field(default_factory=dict)
+    control_port: int = None  # unbound-control's, for the instances the hot-swap phase reloads
 
 
 def plain_variant(directory, workload, output_dir):
@@ -281,16 +275,24 @@ def dnsstop_variant(directory, workload, output_dir):
                    sections=f'dynlib:\n    dynlib-file: "{module}"\n', environment={"DNSSTOP_CONFIG": config_path})
 
 
-def rpz_variant(directory, workload, output_dir):
-    zone = os.path.join(directory, "rpz.zone")
-    with open(zone, "w") as out:
-        out.write(f"$ORIGIN rpz.bench.\n$TTL {ANSWER_TTL}\n"
-                  "@ SOA localhost. hostmaster.localhost. 1 3600 600 86400 300\n@ NS localhost.\n")
-        for name in listed_names(workload):
+RPZ_ZONE = "rpz.bench."
+
+
+def write_rpz_zone(path, names, serial=1):
+    """The names as an RPZ zone redirecting each name and its subdomains to the stop page."""
+    with open(path, "w") as out:
+        out.write(f"$ORIGIN {RPZ_ZONE}\n$TTL {ANSWER_TTL}\n"
+                  f"@ SOA localhost. hostmaster.localhost. {serial} 3600 600 86400 300\n@ NS localhost.\n")
+        for name in names:
             out.write(f"{name} A {STOP_PAGE_V4}\n{name} AAAA {STOP_PAGE_V6}\n"
                       f"*.{name} A {STOP_PAGE_V4}\n*.{name} AAAA {STOP_PAGE_V6}\n")
-    return Variant("rpz", "RPZ (respip)", "respip validator iterator",
-                   sections=f'rpz:\n    name: "rpz.bench."\n    zonefile: "{zone}"\n')
+
+
+def rpz_variant(directory, workload, output_dir):
+    zone = os.path.join(directory, "rpz.zone")
+    write_rpz_zone(zone, listed_names(workload))
+    return Variant("rpz", "RPZ (respip)", "respip validator iterator", control_port=free_port(),
+                   sections=f'rpz:\n    name: "{RPZ_ZONE}"\n    zonefile: "{zone}"\n')
 
 
 def local_zone_variant(directory, workload, output_dir):
@@ -309,6 +311,9 @@ VARIANTS = {"plain": plain_variant, "dnsstop": dnsstop_variant, "rpz": rpz_varia
 
 def unbound_conf(directory, port, nsd_port, variant):
     server_lines = "".join(f"    {line}\n" for line in variant.server_lines)
+    remote_control = (f"    control-enable: yes\n    control-interface: 127.0.0.1\n"
+                      f"    control-port: {variant.control_port}\n    control-use-cert: no\n"
+                      if variant.control_port else "    control-enable: no\n")
     return f"""server:
     interface: 127.0.0.1@{port}
     port: {port}
@@ -340,8 +345,7 @@ stub-zone:
     stub-addr: 127.0.0.1@{nsd_port}
     stub-prime: no
 remote-control:
-    control-enable: no
-"""
+{remote_control}"""
 
 
 def memory_available_bytes():
@@ -390,7 +394,7 @@ class CpuMeter:
 class RunningUnbound:
     def __init__(self, directory, nsd_port, variant, memory_limit):
         self.port = free_port()
-        config = os.path.join(directory, "unbound.conf")
+        self.config = config = os.path.join(directory, "unbound.conf")
         with open(config, "w") as out:
             out.write(unbound_conf(directory, self.port, nsd_port, variant))
         # An address-space limit makes an instance that outgrows its estimate fail
@@ -402,6 +406,15 @@ class RunningUnbound:
     @property
     def pid(self):
         return self.process.process.pid  # prlimit and taskset exec Unbound in place
+
+    def unpin_helper_threads(self):
+        """Lets every thread but the worker (the main thread, with num-threads: 1) run
+        on any CPU, as no Unbound thread is pinned in production: dnsstop's snapshot
+        loader would otherwise take turns with the worker on its one CPU, where on a
+        resolver it runs on whichever core is free."""
+        for tid in map(int, os.listdir(f"/proc/{self.pid}/task")):
+            if tid != self.pid:
+                os.sched_setaffinity(tid, CPUS)
 
     def wait_ready(self, probe_name, expected, timeout):
         """Seconds from start to the first answer for probe_name that equals
@@ -458,7 +471,7 @@ def dnsperf(unbound, query_file, seconds, once=False, rate=None):
         return cast(re.search(pattern, output).group(1))
 
     completed = figure(r"Queries completed:\s+(\d+)", int)
-    noerror = re.search(r"NOERROR (\d+)", output)
+    noerror = re.search(r"Response codes:.*\bNOERROR (\d+)", output)
     percentiles = {}
     if rate:
         latencies = sorted(float(value) * 1000 for value in re.findall(r"^> \S+ \S+ \S+ (\d+\.\d+)$", output, re.M))
@@ -509,6 +522,149 @@ def measure_sets(unbound, workload, seconds):
     return {"cached_mix": mix, "all_listed": listed, "cache_miss": miss, "latency_at_fixed_rate": latency}
 
 
+# --- hot swap under load -----------------------------------------------------------
+
+class ListVersions:
+    """The versions the hot-swap phase publishes. Version v is the original list less
+    its first v*step names plus the first v*step fresh names, so each version replaces
+    SWAP_CHANGED_SHARE of the previous one's names, and its last fresh name was on no
+    earlier version."""
+
+    def __init__(self, workload):
+        self.original = list(listed_names(workload))
+        with open(workload.fresh) as names:
+            self.fresh = [line.strip() for line in names]
+        self.step = swap_step(len(self.original))
+
+    def names(self, version):
+        return itertools.chain(self.original[version * self.step:], self.fresh[:version * self.step])
+
+    def newly_listed(self, version):
+        return self.fresh[version * self.step - 1]
+
+
+class DnsstopPublisher:
+    """Gives a version to the module as the sync daemon does: compiles it into the
+    snapshot path the module watches (a temporary file, then a rename), at the
+    sync daemon's priority (Nice=10 in its systemd unit) and, like it, on any CPU.
+    The list files are written beforehand, as the sync daemon would have received
+    them, so a version counts as published when its compile starts."""
+
+    def __init__(self, directory, output_dir, versions, unbound):
+        self.snapshot = os.path.join(directory, "police.snap")
+        self.dnsstop = os.path.join(output_dir, "bin/dnsstop")
+        self.list_paths = {}
+        for version in range(1, SWAP_VERSIONS + 1):
+            self.list_paths[version] = os.path.join(directory, f"police-{version}.list")
+            with open(self.list_paths[version], "w") as out:
+                out.writelines(f"{name}\n" for name in versions.names(version))
+
+    def publish(self, version):
+        """Returns when the version was published."""
+        published = time.monotonic()
+        subprocess.run(["nice", "-n", "10", self.dnsstop, "compile", "-o", self.snapshot,
+                        f"police:stoppage={self.list_paths[version]}"],
+                       check=True, capture_output=True, timeout=SWAP_WAIT_S)
+        return published
+
+    @staticmethod
+    def details(unbound):
+        """The module's own account of each swap's cache purge, from Unbound's log."""
+        purges = [tuple(map(int, found)) for found in re.findall(
+            r"purged \d+ of (\d+) cached messages and \d+ of (\d+) RRsets in (\d+) ms", unbound.process.log_text())]
+        purges = purges[1:]  # the first is the load at start, before any query
+        if not purges:
+            return {}
+        return {"purge_ms_median": statistics.median(ms for _, _, ms in purges),
+                "purge_ms_max": max(ms for _, _, ms in purges),
+                "cached_entries_judged_median": statistics.median(messages + rrsets for messages, rrsets, _ in purges)}
+
+
+class RpzPublisher:
+    """Gives a version to RPZ the way a file-backed RPZ zone changes without a
+    restart: rewrites the zone file, then `unbound-control auth_zone_reload`. A
+    version counts as published when its zone file is complete."""
+
+    def __init__(self, directory, output_dir, versions, unbound):
+        self.versions = versions
+        self.zone = os.path.join(directory, "rpz.zone")
+        self.control = [os.path.join(os.path.dirname(UNBOUND), "unbound-control"), "-c", unbound.config]
+
+    def publish(self, version):
+        write_rpz_zone(f"{self.zone}.new", self.versions.names(version), serial=1 + version)
+        os.replace(f"{self.zone}.new", self.zone)
+        published = time.monotonic()
+        subprocess.run([*self.control, "auth_zone_reload", RPZ_ZONE], check=True, capture_output=True,
+                       timeout=SWAP_WAIT_S)
+        return published
+
+    @staticmethod
+    def details(unbound):
+        return {}
+
+
+PUBLISHERS = {"dnsstop": DnsstopPublisher, "rpz": RpzPublisher}
+
+
+def blocked_at(port, name, deadline, outcome):
+    """Asks for `name` every 10 ms; outcome["blocked_at"] becomes the moment it was
+    first answered with the stop page, or stays None if that did not happen by the deadline."""
+    outcome["blocked_at"] = None
+    while time.monotonic() < deadline:
+        if query_addresses(port, name, timeout=0.2) == [STOP_PAGE_V4]:
+            outcome["blocked_at"] = time.monotonic()
+            return
+        time.sleep(0.01)
+
+
+def swap_under_load(unbound, publisher, versions, workload):
+    """Publishes the versions on schedule while dnsperf sends the cached mix at a fixed
+    rate. Before each publication the version's newly listed name is asked once, so
+    its unlisted answer is in the cache: being blocked then also means the cache no
+    longer serves it. A version whose successor is already due when the previous
+    publication finishes is skipped (superseded), as a real sync would skip it."""
+    log(f"  hot swap: {SWAP_BEFORE_SECONDS} s at {LATENCY_RATE} qps before, then {SWAP_VERSIONS} versions "
+        f"({versions.step} names replaced each) while the same rate runs")
+    before = dnsperf(unbound, workload.mix, SWAP_BEFORE_SECONDS, rate=LATENCY_RATE)
+    during = {}
+    load = threading.Thread(target=lambda: during.update(
+        run=dnsperf(unbound, workload.mix, round(SWAP_VERSIONS * SWAP_INTERVAL_S), rate=LATENCY_RATE)))
+    load.start()
+    publications, probers = [], []
+    started = time.monotonic()
+    try:
+        for version in range(1, SWAP_VERSIONS + 1):
+            due = started + (version - 1) * SWAP_INTERVAL_S
+            if time.monotonic() >= due + SWAP_INTERVAL_S:
+                continue
+            time.sleep(max(0.0, due - time.monotonic()))
+            name = versions.newly_listed(version)
+            outcome = {"version": version, "resolved_before": query_addresses(unbound.port, name, timeout=2) == [
+                WILDCARD_V4]}
+            prober = threading.Thread(target=blocked_at, args=(unbound.port, name, time.monotonic() + SWAP_WAIT_S,
+                                                               outcome))
+            prober.start()
+            outcome["published_at"] = publisher.publish(version)
+            outcome["handover_s"] = time.monotonic() - outcome["published_at"]
+            publications.append(outcome)
+            probers.append(prober)
+    finally:
+        for thread in [*probers, load]:
+            thread.join()
+    blocked_after = [round(outcome["blocked_at"] - outcome["published_at"], 3)
+                     for outcome in publications if outcome["blocked_at"] is not None]
+    handover = [round(outcome["handover_s"], 3) for outcome in publications]
+    return {"versions_published": len(publications), "versions_superseded": SWAP_VERSIONS - len(publications),
+            "names_replaced_per_version": versions.step,
+            "resolved_before_publication": sum(outcome["resolved_before"] for outcome in publications),
+            "blocked_after_s": blocked_after, "not_blocked": len(publications) - len(blocked_after),
+            "blocked_after_median_s": statistics.median(blocked_after) if blocked_after else None,
+            "blocked_after_max_s": max(blocked_after) if blocked_after else None,
+            "handover_s": handover, "handover_median_s": statistics.median(handover) if handover else None,
+            "before": before, "during": during["run"], **publisher.details(unbound),
+            "p99_during_vs_before": ratio(during["run"].percentiles_ms.get("p99"), before.percentiles_ms.get("p99"))}
+
+
 def memory_limit_or_skip_reason(key, n):
     needed = BASE_BYTES + BYTES_PER_NAME[key] * n
     allowed = int(memory_available_bytes() * MEMORY_SHARE_ALLOWED)
@@ -517,8 +673,9 @@ def memory_limit_or_skip_reason(key, n):
     return allowed, None
 
 
-def bench_round(key, variant, directory, workload, nsd_port, memory_limit, seconds):
-    """One fresh instance, started, measured and stopped."""
+def bench_round(key, variant, directory, workload, nsd_port, memory_limit, seconds, output_dir, versions=None):
+    """One fresh instance, started, measured and stopped; with list versions, the
+    hot-swap phase ends the round (it changes the instance's list for good)."""
     log(f"{key}: starting")
     unbound = RunningUnbound(directory, nsd_port, variant, memory_limit)
     try:
@@ -526,12 +683,21 @@ def bench_round(key, variant, directory, workload, nsd_port, memory_limit, secon
                                    timeout=60 + workload.name_count * 300e-6)
         rss_after_load = status_mb(unbound.pid, "VmRSS")
         log(f"{key}: ready after {ready:.2f} s, RSS {rss_after_load:.0f} MB")
+        unbound.unpin_helper_threads()
         sets = measure_sets(unbound, workload, seconds)
-        return {"ready_s": round(ready, 3), "rss_after_load_mb": round(rss_after_load, 1),
-                "rss_after_run_mb": round(status_mb(unbound.pid, "VmRSS"), 1),
-                "rss_peak_mb": round(status_mb(unbound.pid, "VmHWM"), 1),
-                "wrong_block_answers_of_50": wrong_block_answers(unbound, workload.listed) if variant.blocks else None,
-                **sets}
+        figures = {"ready_s": round(ready, 3), "rss_after_load_mb": round(rss_after_load, 1),
+                   "rss_after_run_mb": round(status_mb(unbound.pid, "VmRSS"), 1),
+                   "rss_peak_mb": round(status_mb(unbound.pid, "VmHWM"), 1),
+                   "wrong_block_answers_of_50": wrong_block_answers(unbound, workload.listed) if variant.blocks
+                   else None, **sets}
+        if versions:
+            try:
+                publisher = PUBLISHERS[key](directory, output_dir, versions, unbound)
+                figures["swap"] = swap_under_load(unbound, publisher, versions, workload)
+            except (subprocess.SubprocessError, OSError) as error:
+                log(f"{key}: hot swap failed: {error}")
+                figures["swap"] = {"failed": str(error)}
+        return figures
     finally:
         unbound.stop()
 
@@ -550,6 +716,7 @@ def best_of(variant, rounds):
             "ready_s": median("ready_s"), "rss_after_load_mb": median("rss_after_load_mb"),
             "rss_after_run_mb": median("rss_after_run_mb"), "rss_peak_mb": median("rss_peak_mb"),
             "wrong_block_answers_of_50": None if None in wrong else max(wrong),
+            "swap": next((round_["swap"] for round_ in rounds if "swap" in round_), None),
             **{set_key: fastest([round_[set_key] for round_ in rounds]) for set_key in QUERY_SETS},
             "latency_at_fixed_rate": {set_key: quietest([round_["latency_at_fixed_rate"][set_key] for round_ in rounds])
                                       for set_key in QUERY_SETS},
@@ -559,14 +726,17 @@ def best_of(variant, rounds):
 
 
 def bench_all(directory, workload, nsd_port, output_dir, seconds):
-    """Runs SCHEDULE; returns each instance's best_of figures, or why it has none."""
+    """Runs SCHEDULE; returns each instance's best_of figures, or why it has none.
+    The last round of each of SWAP_VARIANTS ends with the hot-swap phase."""
     variants, rounds, skipped, memory_limits = {}, {key: [] for key in VARIANTS}, {}, {}
+    swap_rounds = {max(index for index, key in enumerate(SCHEDULE) if key == swapped) for swapped in SWAP_VARIANTS}
+    versions = None
     for key in VARIANTS:
         memory_limits[key], reason = memory_limit_or_skip_reason(key, workload.name_count)
         if reason:
             log(f"{key}: {reason}")
             skipped[key] = reason
-    for key in SCHEDULE:
+    for index, key in enumerate(SCHEDULE):
         if key in skipped:
             continue
         try:
@@ -574,8 +744,11 @@ def bench_all(directory, workload, nsd_port, output_dir, seconds):
                 log(f"{key}: writing its configuration")
                 os.makedirs(os.path.join(directory, key))
                 variants[key] = VARIANTS[key](os.path.join(directory, key), workload, output_dir)
+            if index in swap_rounds and versions is None:
+                versions = ListVersions(workload)
             rounds[key].append(bench_round(key, variants[key], os.path.join(directory, key), workload, nsd_port,
-                                           memory_limits[key], seconds))
+                                           memory_limits[key], seconds, output_dir,
+                                           versions if index in swap_rounds else None))
         except (RuntimeError, TimeoutError, subprocess.SubprocessError, OSError) as error:
             if key == "plain":
                 raise  # every figure is a ratio to plain Unbound's
@@ -624,11 +797,19 @@ def verdicts(dnsstop):
     def at_most(value, target):
         return None if value is None else value <= target
 
+    swap = dnsstop["swap"] if dnsstop["swap"] and "failed" not in dnsstop["swap"] else None
+    swap_met = {"swap_lost_queries": False, "swap_p99_during_vs_before": False, "swap_blocked_after_s": False}
+    if swap:
+        swap_met = {"swap_lost_queries": at_most(swap["during"].lost, TARGETS["swap_lost_queries"]),
+                    "swap_p99_during_vs_before": at_most(swap["p99_during_vs_before"],
+                                                         TARGETS["swap_p99_during_vs_before"]),
+                    "swap_blocked_after_s": swap["not_blocked"] == 0 and at_most(swap["blocked_after_max_s"],
+                                                                               TARGETS["swap_blocked_after_s"])}
     return {"cached_mix": at_least(ratios["cached_mix_vs_plain_cached_mix"], TARGETS["cached_mix"]),
             "all_listed": at_least(ratios["all_listed_vs_plain_cached_mix"], TARGETS["all_listed"]),
             "cache_miss": at_least(ratios["cache_miss_vs_plain_cache_miss"], TARGETS["cache_miss"]),
             "rss_growth_vs_rpz": at_most(ratios["rss_growth_vs_rpz_growth"], TARGETS["rss_growth_vs_rpz"]),
-            "ready_s": at_most(dnsstop["ready_s"], TARGETS["ready_s"])}
+            "ready_s": at_most(dnsstop["ready_s"], TARGETS["ready_s"]), **swap_met}
 
 
 def cell(value, fmt="{:,.0f}", ratio_value=None):
@@ -692,10 +873,41 @@ def markdown_table(results, met):
     percentile_row(f"cache-miss latency at {LATENCY_RATE:,} qps, p50 / p99 / p99.9 (ms)", "cache_miss")
     row("listed queries not given the stop page (of 50)", lambda r: str(r["wrong_block_answers_of_50"] or 0)
         if r["wrong_block_answers_of_50"] is not None else "-")
+
+    def swap_row(label, value_of, target=""):
+        row(label, lambda r: "-" if not r["swap"] else r["swap"]["failed"] if "failed" in r["swap"]
+            else value_of(r["swap"]), target)
+
+    def seconds(value):
+        return "-" if value is None else f"{value:.2f}"
+
+    swap_row(f"hot swap: versions published / superseded (of {SWAP_VERSIONS}), names replaced in each",
+             lambda w: f"{w['versions_published']} / {w['versions_superseded']}, {w['names_replaced_per_version']:,}")
+    swap_row("hot swap: newly listed name blocked after publication, median / max (s); never blocked",
+             lambda w: f"{seconds(w['blocked_after_median_s'])} / {seconds(w['blocked_after_max_s'])};"
+                       f" {w['not_blocked']}", verdict_text("<= 1 s", met.get("swap_blocked_after_s")))
+    swap_row("hot swap: hand-over (dnsstop compile, RPZ auth_zone_reload), median (s)",
+             lambda w: seconds(w["handover_median_s"]))
+    swap_row("hot swap: module's cache purge per swap, median / max (ms); cached entries judged",
+             lambda w: f"{w['purge_ms_median']:.0f} / {w['purge_ms_max']:.0f}; {w['cached_entries_judged_median']:,.0f}"
+             if "purge_ms_median" in w else "-")
+    swap_row(f"hot swap: queries lost during (of those sent at {LATENCY_RATE:,} qps)",
+             lambda w: f"{w['during'].lost:,} (of {w['during'].completed + w['during'].lost:,})",
+             verdict_text("0", met.get("swap_lost_queries")))
+    swap_row("hot swap: cached mix p50 / p99 before → during (ms), p99 x before's",
+             lambda w: "{} → {}, {}".format(
+                 *(" / ".join(f"{run.percentiles_ms.get(key, float('nan')):.3f}" for key in ("p50", "p99"))
+                   for run in (w["before"], w["during"])),
+                 "-" if w["p99_during_vs_before"] is None else f"{w['p99_during_vs_before']:.2f}x"),
+             verdict_text("<= 1.5x", met.get("swap_p99_during_vs_before")))
     rounds = ", ".join(f"{result['title']} {result['rounds']}" for result in results.values() if "rounds" in result)
     lines.append(f"\nRounds (fresh instances, alternating; each throughput from the fastest round, each "
                  f"percentile run from the quietest, ready and RSS the median): {rounds}. Percentiles come "
-                 f"from dnsperf -v's per-response latencies: dnsperf 2.10 itself reports only average and stddev.")
+                 f"from dnsperf -v's per-response latencies: dnsperf 2.10 itself reports only average and stddev. "
+                 f"Hot swap: the last round of {' and '.join(SWAP_VARIANTS)} ends with {SWAP_VERSIONS} list versions "
+                 f"due one every {SWAP_INTERVAL_S:g} s while the cached mix runs at {LATENCY_RATE:,} qps; a version "
+                 f"still due when a newer one is (the previous publication not yet done) is superseded. A name newly "
+                 f"listed in each version is asked (and cached as unlisted) just before it is published.")
     lines += [f"{key} not measured: {result['skipped']}" for key, result in results.items() if "skipped" in result]
     return "\n".join(lines)
 
@@ -735,7 +947,8 @@ def run(output_dir, n, seconds, directory):
     started = time.time()
     machine_info = machine()
     workload = generate_workload(os.path.join(output_dir, "bin/dnsstop-genlist"), directory, n)
-    nsd = Nsd(directory, top_level_domains(workload))
+    nsd = Nsd(directory, root_zone(top_level_domains(workload)), server_count=len(CLIENT_CPUS.split(",")),
+              wrap=lambda command: pinned(command, CLIENT_CPUS))
     try:
         results = bench_all(directory, workload, nsd.port, output_dir, seconds)
     finally:

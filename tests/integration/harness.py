@@ -153,7 +153,11 @@ class Process:
 
 
 class Nsd:
-    def __init__(self, directory, zone_text=ROOT_ZONE):
+    """NSD serving zone_text as the root zone. Without `rrl-ratelimit: 0` a burst of
+    queries would measure NSD's response rate limiter instead of the resolver.
+    `wrap` turns the command into the one to run (the benchmark pins it to CPUs)."""
+
+    def __init__(self, directory, zone_text=ROOT_ZONE, server_count=1, wrap=lambda command: command):
         self.port = free_port()
         self.directory = directory
         zone = os.path.join(directory, "root.zone")
@@ -173,7 +177,7 @@ class Nsd:
     zonelistfile: "{directory}/zone.list"
     verbosity: 1
     rrl-ratelimit: 0
-    server-count: 1
+    server-count: {server_count}
 remote-control:
     control-enable: no
 zone:
@@ -181,7 +185,7 @@ zone:
     zonefile: "{zone}"
 """)
         nsd = shutil.which("nsd") or "/usr/sbin/nsd"
-        self.process = Process([nsd, "-d", "-c", config], os.path.join(directory, "nsd.log"))
+        self.process = Process(wrap([nsd, "-d", "-c", config]), os.path.join(directory, "nsd.log"))
         wait_until(lambda: dig(self.port, "ns.", "A", "+norecurse").status == "NOERROR", 15, "NSD to answer")
 
     def stop(self):
