@@ -61,6 +61,7 @@ class BlockingModule {
  private:
   struct QueryState {
     int started_no_cache_store;
+    std::uint64_t unlisted_in_generation;  // the snapshot that found the query name unlisted
   };
 
   void on_new_query(module_qstate* qstate, int id);

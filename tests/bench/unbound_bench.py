@@ -568,11 +568,18 @@ class DnsstopPublisher:
         return published
 
     @staticmethod
-    def details(unbound):
-        """The module's own account of each swap's cache purge, from Unbound's log."""
-        purges = [tuple(map(int, found)) for found in re.findall(
-            r"purged \d+ of (\d+) cached messages and \d+ of (\d+) RRsets in (\d+) ms", unbound.process.log_text())]
-        purges = purges[1:]  # the first is the load at start, before any query
+    def details(unbound, published):
+        """The module's own account of each swap's cache purge, from Unbound's log
+        (a line per snapshot taken in, the first at start, written once the purge
+        is done, which may be after a probe saw its name blocked)."""
+        def purge_lines():
+            return [tuple(map(int, found)) for found in re.findall(
+                r"purged \d+ of (\d+) cached messages and \d+ of (\d+) RRsets in (\d+) ms",
+                unbound.process.log_text())]
+        deadline = time.monotonic() + SWAP_WAIT_S
+        while len(purge_lines()) < 1 + published and time.monotonic() < deadline:
+            time.sleep(0.1)
+        purges = purge_lines()[1:]
         if not purges:
             return {}
         return {"purge_ms_median": statistics.median(ms for _, _, ms in purges),
@@ -599,7 +606,7 @@ class RpzPublisher:
         return published
 
     @staticmethod
-    def details(unbound):
+    def details(unbound, published):
         return {}
 
 
@@ -661,7 +668,7 @@ def swap_under_load(unbound, publisher, versions, workload):
             "blocked_after_median_s": statistics.median(blocked_after) if blocked_after else None,
             "blocked_after_max_s": max(blocked_after) if blocked_after else None,
             "handover_s": handover, "handover_median_s": statistics.median(handover) if handover else None,
-            "before": before, "during": during["run"], **publisher.details(unbound),
+            "before": before, "during": during["run"], **publisher.details(unbound, len(publications)),
             "p99_during_vs_before": ratio(during["run"].percentiles_ms.get("p99"), before.percentiles_ms.get("p99"))}
 
 

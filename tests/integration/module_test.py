@@ -26,6 +26,48 @@ def wait_for(predicate, timeout, what):
     h.wait_until(predicate, timeout, what)
 
 
+class HoldingRelay:
+    """A UDP relay in front of NSD that holds every query whose packet contains
+    `held_label` until release(), so the test decides when such a resolution ends."""
+
+    def __init__(self, upstream_port, held_label):
+        self.upstream_port = upstream_port
+        self.held_label = bytes([len(held_label)]) + held_label.encode()
+        self.released = threading.Event()
+        self.held = 0
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                query, client = self.socket.recvfrom(65535)
+            except OSError:
+                return  # closed
+            threading.Thread(target=self.relay, args=(query, client), daemon=True).start()
+
+    def relay(self, query, client):
+        if self.held_label in query.lower():
+            self.held += 1
+            self.released.wait(10)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as upstream:
+            upstream.settimeout(2)
+            upstream.sendto(query, ("127.0.0.1", self.upstream_port))
+            try:
+                self.socket.sendto(upstream.recv(65535), client)
+            except OSError:
+                pass  # NSD did not answer, or the relay is closed: the resolver retries or gives up
+
+    def release(self):
+        self.released.set()
+
+    def close(self):
+        self.release()
+        self.socket.close()
+
+
 class ModuleTestCase(unittest.TestCase):
     """Starts NSD once, and one Unbound per test with the module and the lists given."""
 
@@ -41,7 +83,7 @@ class ModuleTestCase(unittest.TestCase):
         cls.temp.__exit__(None, None, None)
 
     def start(self, lists=None, allow=(("exceptions", EXCEPTIONS),), config=None, threads=1, extra="",
-              compile_first=True):
+              compile_first=True, upstream_port=None):
         self.run_dir = os.path.join(self.directory, self.id().rsplit(".", 1)[-1])
         os.makedirs(self.run_dir)
         self.snapshot = os.path.join(self.run_dir, "current.snap")
@@ -49,7 +91,7 @@ class ModuleTestCase(unittest.TestCase):
             h.compile_snapshot(self.snapshot, lists or standard_lists(), list(allow))
         config = config or h.DnsstopConfig(snapshot=self.snapshot)
         config.snapshot = self.snapshot
-        self.unbound = h.Unbound(self.run_dir, self.nsd.port, config, threads=threads, extra=extra)
+        self.unbound = h.Unbound(self.run_dir, upstream_port or self.nsd.port, config, threads=threads, extra=extra)
         self.addCleanup(self.unbound.stop)
         return self.unbound
 
@@ -203,6 +245,22 @@ class ListChangeTest(ModuleTestCase):
         wait_for(lambda: self.unbound.log_text().count(" in use: ") == 2, 2.0, "the new snapshot to be in use")
         wait_for(lambda: self.ask("www.example.com").ede == police_ede, 2.0, "the police EDE from the new snapshot")
         self.assertEqual(self.ask("www.example.com").ede, police_ede)
+
+    def test_name_listed_while_its_query_is_resolved_is_blocked(self):
+        # The module checks a query's name when the query arrives and skips that
+        # lookup when the answer is back if the snapshot is the same one; here it is not.
+        relay = HoldingRelay(self.nsd.port, "late")
+        self.addCleanup(relay.close)
+        self.start(upstream_port=relay.port)
+        answers = []
+        asking = threading.Thread(target=lambda: answers.append(self.ask("www.late.org")))
+        asking.start()
+        wait_for(lambda: relay.held > 0, 5.0, "the query for www.late.org to reach the upstream")
+        self.publish(standard_lists(police=POLICE + "late.org\n"))
+        wait_for(lambda: self.unbound.log_text().count(" in use: ") == 2, 5.0, "the new snapshot to be in use")
+        relay.release()
+        asking.join(20)
+        self.assert_stop_page(answers[0])
 
     def test_cname_chain_through_a_newly_listed_name_is_cut(self):
         self.start(lists=standard_lists(police="example.com\n"))
