@@ -90,15 +90,15 @@ bool copy_bin(lruhash& table, const BinArray& walked, std::size_t bin, CopyKey c
   return true;
 }
 
-// Every entry of every slab whose owner name the two snapshots judge differently.
-// An entry stored during the walk was decided with the new snapshot (the swap came
-// first), so missing it is right; only a resize, which moves entries between bins,
-// restarts a slab.
 struct Collected {
   std::vector<CollectedKey> changed;
   std::size_t judged = 0;
 };
 
+// Every entry of every slab whose owner name the two snapshots judge differently.
+// An entry stored during the walk was decided with the new snapshot (the swap came
+// first), so missing it is right; only a resize, which moves entries between bins,
+// restarts a slab.
 Collected collect_changed(slabhash& cache, CopyKey copy_key, const NameJudge& before, const NameJudge& after) {
   Collected collected;
   std::vector<CollectedKey>& changed = collected.changed;
