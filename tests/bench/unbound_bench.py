@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass, field
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import STOP_PAGE_V4, STOP_PAGE_V6, DnsstopConfig, Nsd, Process, free_port  # noqa: E402
+from harness import STOP_PAGE_V4, STOP_PAGE_V6, DnsstopConfig, Nsd, Process, free_port, resolver_conf  # noqa: E402
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UNBOUND = os.environ.get("DNSSTOP_UNBOUND", os.path.join(SOURCE_DIR, "build/unbound/sbin/unbound"))
@@ -310,42 +310,13 @@ VARIANTS = {"plain": plain_variant, "dnsstop": dnsstop_variant, "rpz": rpz_varia
 
 
 def unbound_conf(directory, port, nsd_port, variant):
-    server_lines = "".join(f"    {line}\n" for line in variant.server_lines)
     remote_control = (f"    control-enable: yes\n    control-interface: 127.0.0.1\n"
                       f"    control-port: {variant.control_port}\n    control-use-cert: no\n"
                       if variant.control_port else "    control-enable: no\n")
-    return f"""server:
-    interface: 127.0.0.1@{port}
-    port: {port}
-    outgoing-interface: 127.0.0.1
-    do-not-query-localhost: no
-    do-ip6: no
-    username: ""
-    chroot: ""
-    directory: "{directory}"
-    pidfile: ""
-    do-daemonize: no
-    use-syslog: no
-    logfile: ""
-    verbosity: 0
-    num-threads: 1
-    msg-cache-size: 256m
-    rrset-cache-size: 512m
-    access-control: 127.0.0.0/8 allow
-    module-config: "{variant.module_config}"
-    qname-minimisation: no
-    harden-referral-path: no
-    trust-anchor-signaling: no
-    root-key-sentinel: no
-    ede: yes
-{server_lines}
-{variant.sections}
-stub-zone:
-    name: "."
-    stub-addr: 127.0.0.1@{nsd_port}
-    stub-prime: no
-remote-control:
-{remote_control}"""
+    server_lines = ["msg-cache-size: 256m", "rrset-cache-size: 512m", *variant.server_lines]
+    return resolver_conf(directory, port, nsd_port, variant.module_config, verbosity=0,
+                         server_extra="".join(f"    {line}\n" for line in server_lines), sections=variant.sections,
+                         remote_control=remote_control)
 
 
 def memory_available_bytes():

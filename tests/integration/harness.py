@@ -227,6 +227,44 @@ class DnsstopConfig:
         return "\n".join(lines) + "\n"
 
 
+def resolver_conf(directory, port, upstream_port, module_config, threads=1, verbosity=1, server_extra="",
+                  sections="", remote_control="    control-enable: no\n"):
+    """unbound.conf for a resolver under test: it answers and sends only on 127.0.0.1
+    and knows no root server but the NSD on upstream_port, so it can never reach a real
+    one. server_extra: more `server:` lines (indented); sections: whole sections after
+    `server:` (dynlib:, rpz:); remote_control: the lines of `remote-control:`."""
+    return f"""server:
+    interface: 127.0.0.1@{port}
+    port: {port}
+    outgoing-interface: 127.0.0.1
+    do-not-query-localhost: no
+    do-ip6: no
+    username: ""
+    chroot: ""
+    directory: "{directory}"
+    pidfile: ""
+    do-daemonize: no
+    use-syslog: no
+    logfile: ""
+    verbosity: {verbosity}
+    num-threads: {threads}
+    access-control: 127.0.0.0/8 allow
+    module-config: "{module_config}"
+    qname-minimisation: no
+    harden-referral-path: no
+    trust-anchor-signaling: no
+    root-key-sentinel: no
+    ede: yes
+{server_extra}
+{sections}
+stub-zone:
+    name: "."
+    stub-addr: 127.0.0.1@{upstream_port}
+    stub-prime: no
+remote-control:
+{remote_control}"""
+
+
 class Unbound:
     # Another test running in parallel may take the port between free_port() and
     # Unbound's bind; then Unbound exits at once saying so, and gets another port.
@@ -247,38 +285,8 @@ class Unbound:
             out.write(dnsstop_config.yaml())
         self.unbound_conf = os.path.join(directory, "unbound.conf")
         with open(self.unbound_conf, "w") as out:
-            out.write(f"""server:
-    interface: 127.0.0.1@{self.port}
-    port: {self.port}
-    outgoing-interface: 127.0.0.1
-    do-not-query-localhost: no
-    do-ip6: no
-    username: ""
-    chroot: ""
-    directory: "{directory}"
-    pidfile: ""
-    do-daemonize: no
-    use-syslog: no
-    logfile: ""
-    verbosity: 1
-    num-threads: {threads}
-    access-control: 127.0.0.0/8 allow
-    module-config: "dynlib validator iterator"
-    qname-minimisation: no
-    harden-referral-path: no
-    trust-anchor-signaling: no
-    root-key-sentinel: no
-    ede: yes
-{extra}
-dynlib:
-    dynlib-file: "{MODULE}"
-stub-zone:
-    name: "."
-    stub-addr: 127.0.0.1@{upstream_port}
-    stub-prime: no
-remote-control:
-    control-enable: no
-""")
+            out.write(resolver_conf(directory, self.port, upstream_port, "dynlib validator iterator", threads=threads,
+                                    server_extra=extra, sections=f'dynlib:\n    dynlib-file: "{MODULE}"\n'))
         env = dict(os.environ, DNSSTOP_CONFIG=self.config_path)
         self.process = Process([binary, "-d", "-c", self.unbound_conf], os.path.join(directory, "unbound.log"), env)
         wait_until(lambda: not self.process.alive() or dig(self.port, "clean.org").status != "NO ANSWER", 20,
