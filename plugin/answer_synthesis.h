@@ -32,8 +32,7 @@ struct AnswerSettings {
 // does not use, so that a cache hit can tell its list without a lookup.
 inline constexpr std::uint32_t kListFlagShift = 16;
 inline constexpr std::uint32_t kListFlagMask = 0xFu << kListFlagShift;
-static_assert((kListFlagMask & (PACKED_RRSET_NSEC_AT_APEX | PACKED_RRSET_PARENT_SIDE | PACKED_RRSET_SOA_NEG |
-                                PACKED_RRSET_RPZ | PACKED_RRSET_FIXEDTTL)) == 0);
+static_assert((kListFlagMask & unbound::kUnboundRrsetFlags) == 0, "list numbers must not touch Unbound's flags");
 static_assert(snapshot_format::kMaxLists < 16, "list numbers must fit the flag bits");
 
 // The snapshot list index a cached RRset's flags name, if a synthesised one.

@@ -3,11 +3,25 @@
 // The module must be compiled against the configured source tree of the exact
 // Unbound binary that loads it (struct layouts change with Debian's patches and
 // configure flags; see docs/unbound-module.md). Every difference between Unbound
-// versions that the module meets is handled in this file and nowhere else.
+// versions that the module meets is handled in this file and nowhere else; the
+// build passes the tree's version as DNSSTOP_UNBOUND_VERSION (MAJOR*10000 +
+// MINOR*100 + PATCH, from its config.h: plugin/CMakeLists.txt).
+//
+// Any thread; the wrappers cost what the Unbound functions they call cost.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+
+#ifndef DNSSTOP_UNBOUND_VERSION
+#error "DNSSTOP_UNBOUND_VERSION is not set: the build derives it from the Unbound tree's config.h"
+#endif
+
+#if DNSSTOP_UNBOUND_VERSION >= 12000
+// 1.20's util/data/msgreply.h forward-declares `enum comm_point_type;`, which C++
+// only accepts after a declaration that names the underlying type (int, as C gives it).
+enum comm_point_type : int;
+#endif
 
 extern "C" {
 #include "config.h"  // must come first: it decides the layout of what follows
@@ -29,19 +43,47 @@ extern "C" {
 
 namespace dnsstop::unbound {
 
-// The reply header Unbound 1.17 builds for a synthesised answer: one question, no
-// prefetch or serve-expired TTL of its own, never secure.
+// The RRset flag bits Unbound itself uses; synthesised RRsets must keep clear of them.
+inline constexpr std::uint32_t kUnboundRrsetFlags =
+    PACKED_RRSET_NSEC_AT_APEX | PACKED_RRSET_PARENT_SIDE | PACKED_RRSET_SOA_NEG | PACKED_RRSET_RPZ |
+    PACKED_RRSET_FIXEDTTL
+#if DNSSTOP_UNBOUND_VERSION >= 12200
+    | PACKED_RRSET_UNVERIFIED_GLUE
+#endif
+#if DNSSTOP_UNBOUND_VERSION >= 12500
+    | PACKED_RRSET_UPSTREAM_0TTL
+#endif
+#if DNSSTOP_UNBOUND_VERSION >= 12600
+    | PACKED_RRSET_0TTL_GRACE
+#endif
+    ;
+
+// The reply header for a synthesised answer: one question, no prefetch,
+// serve-expired or no-recursion TTL of its own, never secure, no EDE of Unbound's.
 inline reply_info* make_reply(regional* region, std::uint16_t flags, std::size_t answer_rrsets,
                               std::size_t authority_rrsets, std::uint32_t ttl) {
   const std::size_t total = answer_rrsets + authority_rrsets;
+#if DNSSTOP_UNBOUND_VERSION >= 12200  // 1.22 added norecttl after expttl
+  return construct_reply_info_base(region, flags, 1, ttl, ttl, ttl, ttl, answer_rrsets, authority_rrsets, 0, total,
+                                   sec_status_insecure, LDNS_EDE_NONE);
+#elif DNSSTOP_UNBOUND_VERSION >= 11800  // 1.18 added reason_bogus
+  return construct_reply_info_base(region, flags, 1, ttl, ttl, ttl, answer_rrsets, authority_rrsets, 0, total,
+                                   sec_status_insecure, LDNS_EDE_NONE);
+#else
   return construct_reply_info_base(region, flags, 1, ttl, ttl, ttl, answer_rrsets, authority_rrsets, 0, total,
                                    sec_status_insecure);
+#endif
 }
 
 // Stores a final answer in the message and RRset caches, as the iterator would.
 inline bool store_in_cache(module_qstate* qstate, reply_info* reply) {
+#if DNSSTOP_UNBOUND_VERSION >= 12300  // 1.23 added is_valrec
+  return dns_cache_store(qstate->env, &qstate->qinfo, reply, 0, 0, 0, nullptr, qstate->query_flags,
+                         qstate->qstarttime, qstate->is_valrec) != 0;
+#else
   return dns_cache_store(qstate->env, &qstate->qinfo, reply, 0, 0, 0, nullptr, qstate->query_flags,
                          qstate->qstarttime) != 0;
+#endif
 }
 
 }  // namespace dnsstop::unbound

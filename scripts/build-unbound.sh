@@ -1,24 +1,37 @@
 #!/usr/bin/env bash
-# dnsstop: build Unbound from Debian's own source package into build/unbound.
-# Called by scripts/setup.sh; safe to run on its own once setup.sh has
-# installed the Debian packages.
+# dnsstop: build Unbound from the source package of one Debian release.
+#
+#   scripts/build-unbound.sh RELEASE      (bookworm, trixie)
+#
+# Called by scripts/setup.sh for every release the project supports; safe to
+# run on its own once setup.sh has installed the Debian packages.
 #
 # Why rebuild Unbound at all: Debian's binary package is built without the
 # dynlib module and exports no symbols, so it cannot load our module. And a
 # module must be compiled against the exact configured tree of the binary that
 # loads it: Debian's patches and its configure flags (--enable-subnet,
 # --with-pythonmodule, ...) change the layout of the structs a module touches.
-# So we take the very version of bookworm's `unbound` package, with Debian's
-# patches and Debian's configure flags for the daemon, and add only
-# --with-dynlibmodule and paths under build/unbound.
+# So we take the newest `unbound` source package of RELEASE (its security
+# suite included), with Debian's patches and Debian's configure flags for the
+# daemon, and add only --with-dynlibmodule and paths of its own. It is
+# compiled with this machine's compiler and libraries: it is the Unbound the
+# tests run, not the one packaged for RELEASE (packaging/ builds that in a
+# root of RELEASE). The source comes through apt's deb-src entries only
+# (added for RELEASE here), so no binary package of another release can ever
+# be installed on this machine.
 #
-# Result (the module compiles with -Ibuild/unbound/src/unbound):
-#   build/unbound/sbin/unbound     the daemon, plus unbound-control etc.
-#   build/unbound/src/unbound      symlink to the configured source tree (config.h)
-#   build/unbound/configure-flags  the configure arguments used, one per line
-#   build/unbound/build.log        output of the last build
-#   build/unbound/.stamp           version + hashes of flags and this script;
-#                                  written last, so a failed build has none
+# The build is kept in the machine-wide cache (scripts/cache.sh), keyed by
+# release, source version, this machine's release and this script, and
+# linked into the clone as build/unbound/RELEASE (the module compiles with
+# -Ibuild/unbound/RELEASE/src/unbound):
+#   sbin/unbound     the daemon, plus unbound-control etc.
+#   src/unbound      symlink to the configured source tree (config.h)
+#   configure-flags  the configure arguments used, one per line
+#   build.log        output of the build
+#   .complete        written last, so a failed build has none
+#
+# Exit status 3: Debian's mirror lists RELEASE's source but does not serve its
+# files (HTTP 404). setup.sh reports that release as unavailable and goes on.
 set -euo pipefail
 
 # Build with Debian's own tools only: this machine's PATH may put another
@@ -28,11 +41,15 @@ export DEBIAN_FRONTEND=noninteractive
 
 SELF=$(realpath "${BASH_SOURCE[0]}")
 DEB_SRC_LIST=/etc/apt/sources.list.d/dnsstop-deb-src
-PREFIX= # build/unbound, set in main once we are at the repo root
+EXIT_SOURCE_NOT_SERVED=3
+RELEASE=
+PREFIX= # the cache entry, set in main
 LOG=
+# shellcheck source=scripts/cache.sh
+. "$(dirname "$SELF")/cache.sh"
 
-log() { echo "setup: unbound: $*"; }
-die() { echo "setup: unbound: error: $*" >&2; exit 1; }
+log() { echo "setup: unbound $RELEASE: $*"; }
+die() { echo "setup: unbound $RELEASE: error: $*" >&2; exit 1; }
 
 require_root() {
   [[ $EUID -eq 0 ]] || die "$1 needs root; run scripts/setup.sh as root"
@@ -47,30 +64,37 @@ run_logged() {
   fi
 }
 
-# The version apt would install for bookworm's `unbound` binary package.
-candidate_version() {
-  apt-cache policy unbound 2>/dev/null | awk '$1 == "Candidate:" && $2 != "(none)" { print $2 }'
+# The newest source version of `unbound` in RELEASE's suites (RELEASE,
+# RELEASE-updates, RELEASE-security), from apt's source lists.
+newest_source_version() {
+  apt-cache madison unbound 2>/dev/null | awk -F' *[|] *' -v release="$RELEASE" '
+    $3 ~ / Sources$/ {
+      split($3, where, " "); split(where[2], suite, "/")
+      if (suite[1] == release || suite[1] == release "-updates" || suite[1] == release "-security") print $2
+    }' | sort -V | tail -n 1
 }
 
-unbound_version() {
+source_version() {
   local version
-  version=$(candidate_version)
+  version=$(newest_source_version)
   if [[ -z $version ]]; then
-    require_root "reading the package lists (apt-get update)"
+    require_root "reading the source lists (apt-get update)"
+    log "apt-get update (source lists)"
     apt-get update -qq || die "apt-get update failed"
-    version=$(candidate_version)
+    version=$(newest_source_version)
   fi
-  [[ -n $version ]] || die "apt knows no candidate for package unbound"
+  [[ -n $version ]] || die "apt knows no unbound source package in $RELEASE's suites"
   echo "$version"
 }
 
-deb_src_configured() {
-  [[ -n $(apt-get indextargets --no-release-info 'Created-By: Sources' 2>/dev/null) ]]
-}
+# The Debian release this machine runs, by its code name (bookworm).
+host_codename() { (. /etc/os-release && echo "$VERSION_CODENAME"); }
 
-# deb822 stanzas of debian.sources with Types: deb, copied as Types: deb-src.
+# deb822 stanzas of debian.sources with Types: deb, copied as Types: deb-src
+# with each suite's code name replaced by RELEASE's (bookworm-security ->
+# trixie-security).
 deb_src_stanzas() {
-  awk '
+  awk -v host="$(host_codename)" -v release="$RELEASE" '
     BEGIN { RS = ""; FS = "\n" }
     {
       binary = 0; fields = ""; keep = 0
@@ -78,6 +102,7 @@ deb_src_stanzas() {
         line = $i
         if (line ~ /^[ \t]/) { if (keep) fields = fields line "\n"; continue }  # continuation
         keep = line ~ /^(URIs|Suites|Components|Signed-By|Enabled):/
+        if (line ~ /^Suites:/) gsub(host, release, line)
         if (keep) fields = fields line "\n"
         if (line ~ /^Types:/ && (" " substr(line, 7) " ") ~ /[ \t]deb[ \t]/) binary = 1
       }
@@ -85,44 +110,51 @@ deb_src_stanzas() {
     }' /etc/apt/sources.list.d/debian.sources
 }
 
-# Makes `apt-get source` possible: mirrors the configured Debian archives
-# (deb822 debian.sources, or a classic sources.list) as deb-src entries.
-add_deb_src() {
-  require_root "adding a deb-src entry to apt's sources"
+# The same for a classic sources.list.
+deb_src_lines() {
+  sed -n "s/^deb /deb-src /; T; s/\b$(host_codename)\b/$RELEASE/g; p" /etc/apt/sources.list
+}
+
+# Makes `apt-get source` possible for RELEASE: mirrors the configured Debian
+# archives (deb822 debian.sources, or a classic sources.list) as deb-src
+# entries of RELEASE, in a file of their own. Source entries only: apt can
+# never install a binary package from them.
+ensure_deb_src() {
+  local file wanted
   if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
-    deb_src_stanzas >"$DEB_SRC_LIST.sources"
-    [[ -s $DEB_SRC_LIST.sources ]] || rm "$DEB_SRC_LIST.sources"
+    file=$DEB_SRC_LIST-$RELEASE.sources
+    wanted=$(deb_src_stanzas)
+  elif [[ -f /etc/apt/sources.list ]]; then
+    file=$DEB_SRC_LIST-$RELEASE.list
+    wanted=$(deb_src_lines)
   fi
-  if [[ -f /etc/apt/sources.list ]] && grep -q '^deb ' /etc/apt/sources.list; then
-    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list >"$DEB_SRC_LIST.list"
-  fi
-  deb_src_configured || die "found no 'deb' entries in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list to mirror as deb-src"
-  log "added deb-src entries: $(ls "$DEB_SRC_LIST".*)"
-}
-
-source_index_has() {
-  local records
-  records=$(apt-cache showsrc unbound 2>/dev/null || true)
-  grep -qxF "Version: $1" <<<"$records"
-}
-
-ensure_source_index() {
-  local src_version=$1
-  deb_src_configured || add_deb_src
-  if ! source_index_has "$src_version"; then
-    require_root "reading the deb-src lists (apt-get update)"
-    log "apt-get update (source lists)"
-    apt-get update -qq || die "apt-get update failed"
-    source_index_has "$src_version" || die "apt has no source package unbound $src_version"
-  fi
+  # Earlier versions of this script kept the host's entries in one file.
+  [[ -f $DEB_SRC_LIST.sources || -f $DEB_SRC_LIST.list ]] && rm -f "$DEB_SRC_LIST.sources" "$DEB_SRC_LIST.list"
+  [[ -n $wanted ]] || die "found no 'deb' entries in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list to mirror as deb-src"
+  [[ -f $file ]] && cmp -s <(echo "$wanted") "$file" && return
+  require_root "adding deb-src entries for $RELEASE to apt's sources"
+  echo "$wanted" >"$file"
+  log "deb-src entries for $RELEASE are in $file; apt-get update"
+  apt-get update -qq || die "apt-get update failed"
 }
 
 # Downloads and unpacks (with Debian's patches applied) the source into
-# $PREFIX/src and points the stable symlink $PREFIX/src/unbound at it.
+# $PREFIX/src and points the stable symlink $PREFIX/src/unbound at it. Exits
+# with EXIT_SOURCE_NOT_SERVED when the mirror answers 404 for its files.
 fetch_source() {
   local src_version=$1
   mkdir -p "$PREFIX/src"
-  (cd "$PREFIX/src" && run_logged apt-get source -q -o APT::Sandbox::User=root "unbound=$src_version")
+  if ! (cd "$PREFIX/src" && apt-get source -q -o APT::Sandbox::User=root "unbound=$src_version" \
+    >>"$LOG" 2>&1 </dev/null); then
+    if grep -q '404 *Not Found' "$LOG"; then
+      log "UNAVAILABLE: apt's source lists name unbound $src_version, but Debian's mirror does not serve its files:"
+      grep 'Failed to fetch.*404' "$LOG" | sed 's/^/    /' >&2
+      rm -rf "$PREFIX"
+      exit "$EXIT_SOURCE_NOT_SERVED"
+    fi
+    tail -n 40 "$LOG" >&2
+    die "apt-get source unbound=$src_version failed (full output: $LOG)"
+  fi
   local trees=("$PREFIX/src"/unbound-*/)
   [[ ${#trees[@]} -eq 1 && -f ${trees[0]}debian/rules ]] \
     || die "apt-get source left no single unpacked tree in $PREFIX/src"
@@ -177,21 +209,6 @@ configure_args() {
     --disable-dependency-tracking
 }
 
-# What the stamp must say for the current build to be reused.
-expected_stamp() {
-  local version=$1 args=$2
-  echo "version=$version"
-  echo "configure-flags-sha256=$(sha256sum <<<"$args" | cut -d' ' -f1)"
-  echo "build-script-sha256=$(sha256sum "$SELF" | cut -d' ' -f1)"
-}
-
-is_cached() {
-  local version=$1 args
-  [[ -x $PREFIX/sbin/unbound && -f $PREFIX/.stamp && -f $PREFIX/src/unbound/debian/rules ]] || return 1
-  args=$(configure_args) || return 1
-  [[ $(cat "$PREFIX/.stamp") == "$(expected_stamp "$version" "$args")" ]]
-}
-
 compile_and_install() {
   local args=$1 tree=$PREFIX/src/unbound
   local -a argv
@@ -199,7 +216,7 @@ compile_and_install() {
   mapfile -t argv <<<"$args"
   log "configure"
   # PYTHON_VERSION and PYTHON_SITE_PKG: set by debian/rules for this build
-  # too; the site-packages dir is moved under build/unbound.
+  # too; the site-packages dir is moved into the build's own prefix.
   (cd "$tree" && run_logged env PYTHON_VERSION="$(py3versions -vd)" \
     PYTHON_SITE_PKG="$PREFIX/lib/python3/dist-packages" ./configure "${argv[@]}")
   log "make -j$(nproc) (a few minutes)"
@@ -218,32 +235,33 @@ verify_build() {
 }
 
 build() {
-  local version=$1 src_version=$2 args
+  local src_version=$1 args
   rm -rf "$PREFIX"
   mkdir -p "$PREFIX"
   LOG=$PREFIX/build.log
-  log "building Unbound $version from Debian's source package (log: $LOG)"
-  ensure_source_index "$src_version"
+  log "building Unbound $src_version from Debian's source package into $PREFIX (log: $LOG)"
   fetch_source "$src_version"
   install_build_deps
   args=$(configure_args)
   compile_and_install "$args"
   verify_build
-  expected_stamp "$version" "$args" >"$PREFIX/.stamp.tmp"
-  mv "$PREFIX/.stamp.tmp" "$PREFIX/.stamp"
+  touch "$PREFIX/.complete"
 }
 
 main() {
-  cd "$(dirname "${BASH_SOURCE[0]}")/.."
-  PREFIX=$PWD/build/unbound
-  local version src_version
-  version=$(unbound_version)
-  src_version=${version%+b[0-9]*} # a binNMU (+bN) has no source of its own
-  if is_cached "$version"; then
-    log "Unbound $version is built and up to date (cached in $PREFIX)"
-    return
+  RELEASE=${1:?usage: scripts/build-unbound.sh RELEASE (a Debian code name: bookworm, trixie)}
+  cd "$(dirname "$SELF")/.."
+  local link=$PWD/build/unbound/$RELEASE src_version
+  ensure_deb_src
+  src_version=$(source_version)
+  PREFIX=$DNSSTOP_CACHE/unbound/$RELEASE-$src_version-$(input_key "$src_version" "$(host_release)" "$(sha256sum <"$SELF")")
+  if [[ ! -f $PREFIX/.complete ]]; then
+    lock_cache unbound
+    prune_cache unbound
+    [[ -f $PREFIX/.complete ]] || build "$src_version"
   fi
-  build "$version" "$src_version"
+  link_result "$link" "$PREFIX"
+  log "Unbound $src_version is built: $link -> $PREFIX"
 }
 
 main "$@"

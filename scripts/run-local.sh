@@ -38,8 +38,12 @@ REPO=$(pwd -P)
 readonly REPO
 readonly SAMPLE_DIR=$REPO/etc/sample
 readonly RUN_DIR=$REPO/build/run
-readonly UNBOUND=$REPO/build/unbound/sbin/unbound
-readonly MODULE=$REPO/build/lib/libdnsstop-unbound.so
+# The Unbound built from this machine's own Debian release, and the module built for
+# its version (scripts/setup.sh, plugin/CMakeLists.txt).
+UNBOUND=$REPO/build/unbound/$(. /etc/os-release && echo "$VERSION_CODENAME")/sbin/unbound
+readonly UNBOUND
+MODULE=$REPO/build/lib/unbound-$("$UNBOUND" -V 2>/dev/null | sed -n 's/^Version \([0-9]*\.[0-9]*\).*/\1/p')/libdnsstop-unbound.so
+readonly MODULE
 readonly DNSSTOP=$REPO/build/bin/dnsstop
 readonly PUBLISH=$REPO/build/bin/dnsstop-publish
 readonly SYNC=$REPO/build/bin/dnsstop-sync

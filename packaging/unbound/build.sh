@@ -39,8 +39,8 @@ OUT=$ROOT/build/deb
 WORK=$OUT/unbound
 SELF=$(realpath "${BASH_SOURCE[0]}")
 
-dsc=$(ls "$ROOT"/build/unbound/src/unbound_*.dsc 2>/dev/null | head -n 1)
-[[ -n $dsc ]] || die "no unbound source package in build/unbound/src: run make deps"
+dsc=$(ls "$ROOT"/build/unbound/bookworm/src/unbound_*.dsc 2>/dev/null | head -n 1)
+[[ -n $dsc ]] || die "no unbound source package in build/unbound/bookworm/src: run make deps"
 src_version=$(sed -n 's/^Version: //p' "$dsc")
 version=$src_version$SUFFIX
 stamp="version=$version

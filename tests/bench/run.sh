@@ -15,8 +15,17 @@ fi
 
 if [[ " $parts " == *" unbound "* ]]; then
   # Plain Unbound, the dnsstop module, RPZ and local-zone with the same N-name list
-  # (N=1000000 unless set), all on 127.0.0.1; about ten minutes and 4 GB at 1M.
-  /usr/bin/python3 "$(dirname "$0")/unbound_bench.py" "$out_dir"
+  # (N=1000000 unless set), all on 127.0.0.1; about ten minutes and 4 GB at 1M. Once
+  # for each Unbound version the module is built for: every ratio is against the
+  # same version's plain Unbound, in the same run.
+  for module in "$out_dir"/lib/unbound-*/libdnsstop-unbound.so; do
+    version=${module%/libdnsstop-unbound.so}
+    version=${version##*/unbound-}
+    for tree in "$(dirname "$0")"/../../build/unbound/*/src/unbound; do
+      grep -q "^#define PACKAGE_VERSION \"$version\." "$tree/config.h" || continue
+      DNSSTOP_UNBOUND=$tree/unbound DNSSTOP_MODULE=$module /usr/bin/python3 "$(dirname "$0")/unbound_bench.py" "$out_dir"
+    done
+  done
 fi
 # The stop page against nginx under wrk, 1,000 connections (BENCH=stoppage alone); about 30 s.
 [[ -n ${BENCH:-} && " $BENCH " != *" stoppage "* ]] || "$(dirname "$0")/stoppage_bench.sh" "$out_dir"

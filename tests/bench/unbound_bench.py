@@ -18,7 +18,8 @@ blocked. It prints one markdown table, every figure also as a ratio to plain Unb
 from the same run, and writes the figures as JSON.
 
 Usage: unbound_bench.py OUTPUT_DIR   (uses OUTPUT_DIR/bin and OUTPUT_DIR/lib, writes
-OUTPUT_DIR/bench/unbound.json). Environment: N (list size, default 1000000),
+OUTPUT_DIR/bench/unbound-VERSION.json). Environment: DNSSTOP_UNBOUND and DNSSTOP_MODULE
+(the Unbound binary and its module; run.sh sets them once per version), N (list size, default 1000000),
 DNSPERF_SECONDS (length of each measured dnsperf run, default 10).
 
 Everything runs on 127.0.0.1: NSD serves a root zone with a wildcard under each TLD
@@ -50,7 +51,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from harness import STOP_PAGE_V4, STOP_PAGE_V6, DnsstopConfig, Nsd, Process, free_port, resolver_conf  # noqa: E402
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-UNBOUND = os.environ.get("DNSSTOP_UNBOUND", os.path.join(SOURCE_DIR, "build/unbound/sbin/unbound"))
+# The Unbound under test and the module built for it (tests/bench/run.sh names one
+# pair per Unbound version); every instance of one run is that same binary.
+UNBOUND = os.environ["DNSSTOP_UNBOUND"]
+MODULE = os.environ["DNSSTOP_MODULE"]
+UNBOUND_VERSION = re.search(r"/unbound-([0-9.]+)/", MODULE).group(1)
 
 LIST_SEED = 20240601
 MIX_QUERIES = 100_000  # dnsperf loops the file, so its length only sets the cycle
@@ -270,9 +275,8 @@ def dnsstop_variant(directory, workload, output_dir):
     config_path = os.path.join(directory, "dnsstop.yaml")
     with open(config_path, "w") as out:
         out.write(config.yaml())
-    module = os.path.join(output_dir, "lib/libdnsstop-unbound.so")
     return Variant("dnsstop", "dnsstop module", "dynlib validator iterator",
-                   sections=f'dynlib:\n    dynlib-file: "{module}"\n', environment={"DNSSTOP_CONFIG": config_path})
+                   sections=f'dynlib:\n    dynlib-file: "{MODULE}"\n', environment={"DNSSTOP_CONFIG": config_path})
 
 
 RPZ_ZONE = "rpz.bench."
@@ -954,7 +958,7 @@ def main():
         report, table = run(output_dir, n, seconds, directory)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    json_path = os.path.join(output_dir, "bench/unbound.json")
+    json_path = os.path.join(output_dir, f"bench/unbound-{UNBOUND_VERSION}.json")
     with open(json_path, "w") as out:
         json.dump(json_ready(report), out, indent=2)
     print(f"\nUnbound with {n:,} listed names, one worker thread, {report['machine']['cpu']} "

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 
 SOURCE_DIR = os.environ.get("DNSSTOP_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 OUTPUT_DIR = os.environ.get("DNSSTOP_OUTPUT_DIR", os.path.join(SOURCE_DIR, "build"))
-UNBOUND = os.environ.get("DNSSTOP_UNBOUND", os.path.join(SOURCE_DIR, "build/unbound/sbin/unbound"))
-MODULE = os.path.join(OUTPUT_DIR, "lib/libdnsstop-unbound.so")
+# The Unbound binary and the module built for it: CTest runs the module's tests once
+# per Unbound version (tests/CMakeLists.txt) and names both.
+UNBOUND = os.environ.get("DNSSTOP_UNBOUND")
+MODULE = os.environ.get("DNSSTOP_MODULE")
 DNSSTOP = os.path.join(OUTPUT_DIR, "bin/dnsstop")
 
 STOP_PAGE_V4 = "192.0.2.80"
@@ -278,6 +280,8 @@ class Unbound:
             self.process.stop()
 
     def start(self, directory, upstream_port, dnsstop_config, threads, extra, binary):
+        if binary is None or MODULE is None:
+            raise RuntimeError("DNSSTOP_UNBOUND and DNSSTOP_MODULE name the Unbound and its module: run under ctest")
         self.port = free_port()
         self.directory = directory
         self.config_path = os.path.join(directory, "dnsstop.yaml")
