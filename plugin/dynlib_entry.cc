@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "core/module_chain.h"
 #include "plugin/blocking_module.h"
 #include "plugin/unbound_version_check.h"
 
@@ -35,6 +36,13 @@ DNSSTOP_EXPORT int init(module_env* env, int id) {
   // Struct offsets are only right inside the unbound this module was compiled for.
   if (const std::string wrong = dnsstop::plugin::check_running_unbound(DNSSTOP_UNBOUND_BUILD_ID); !wrong.empty()) {
     log_err("dnsstop: not starting: %s", wrong.c_str());
+    return 0;
+  }
+  // Only in the chains it is verified in does the module see every query and every
+  // answer before it is cached: in any other, Unbound would serve unfiltered answers.
+  const char* module_config = env->cfg->module_conf != nullptr ? env->cfg->module_conf : "";
+  if (const std::string problem = dnsstop::module_chain_problem(module_config); !problem.empty()) {
+    log_err("dnsstop: not starting: %s", problem.c_str());
     return 0;
   }
   const char* configured = std::getenv("DNSSTOP_CONFIG");

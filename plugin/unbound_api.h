@@ -32,6 +32,7 @@ extern "C" {
 #include "sldns/rrdef.h"
 #include "util/data/dname.h"
 #include "util/data/msgreply.h"
+#include "util/config_file.h"
 #include "util/data/packed_rrset.h"
 #include "util/log.h"
 #include "util/module.h"

@@ -205,6 +205,7 @@ class DnsstopConfig:
     when_missing: str = "resolve"
     metrics_textfile: str = ""
     ttl: int = 60
+    stoppage_ipv6: list = field(default_factory=lambda: [STOP_PAGE_V6])
 
     def yaml(self):
         lines = [
@@ -214,7 +215,7 @@ class DnsstopConfig:
             "  check_interval_ms: 100",
             "answers:",
             f"  stoppage_ipv4: [{STOP_PAGE_V4}]",
-            f"  stoppage_ipv6: [\"{STOP_PAGE_V6}\"]",
+            "  stoppage_ipv6: [" + ", ".join(f'"{address}"' for address in self.stoppage_ipv6) + "]",
             f"  ttl: {self.ttl}",
             "lists:",
         ]
@@ -272,14 +273,15 @@ class Unbound:
     # Unbound's bind; then Unbound exits at once saying so, and gets another port.
     PORT_ATTEMPTS = 3
 
-    def __init__(self, directory, upstream_port, dnsstop_config, threads=1, extra="", binary=UNBOUND):
+    def __init__(self, directory, upstream_port, dnsstop_config, threads=1, extra="", binary=UNBOUND,
+                 module_config="dynlib validator iterator"):
         for attempt in range(self.PORT_ATTEMPTS):
-            self.start(directory, upstream_port, dnsstop_config, threads, extra, binary)
+            self.start(directory, upstream_port, dnsstop_config, threads, extra, binary, module_config)
             if self.process.alive() or not PORT_TAKEN.search(self.log_text()) or attempt + 1 == self.PORT_ATTEMPTS:
                 return
             self.process.stop()
 
-    def start(self, directory, upstream_port, dnsstop_config, threads, extra, binary):
+    def start(self, directory, upstream_port, dnsstop_config, threads, extra, binary, module_config):
         if binary is None or MODULE is None:
             raise RuntimeError("DNSSTOP_UNBOUND and DNSSTOP_MODULE name the Unbound and its module: run under ctest")
         self.port = free_port()
@@ -289,7 +291,7 @@ class Unbound:
             out.write(dnsstop_config.yaml())
         self.unbound_conf = os.path.join(directory, "unbound.conf")
         with open(self.unbound_conf, "w") as out:
-            out.write(resolver_conf(directory, self.port, upstream_port, "dynlib validator iterator", threads=threads,
+            out.write(resolver_conf(directory, self.port, upstream_port, module_config, threads=threads,
                                     server_extra=extra, sections=f'dynlib:\n    dynlib-file: "{MODULE}"\n'))
         env = dict(os.environ, DNSSTOP_CONFIG=self.config_path)
         self.process = Process([binary, "-d", "-c", self.unbound_conf], os.path.join(directory, "unbound.log"), env)

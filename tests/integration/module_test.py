@@ -83,7 +83,7 @@ class ModuleTestCase(unittest.TestCase):
         cls.temp.__exit__(None, None, None)
 
     def start(self, lists=None, allow=(("exceptions", EXCEPTIONS),), config=None, threads=1, extra="",
-              compile_first=True, upstream_port=None):
+              compile_first=True, upstream_port=None, module_config="dynlib validator iterator"):
         self.run_dir = os.path.join(self.directory, self.id().rsplit(".", 1)[-1])
         os.makedirs(self.run_dir)
         self.snapshot = os.path.join(self.run_dir, "current.snap")
@@ -91,7 +91,8 @@ class ModuleTestCase(unittest.TestCase):
             h.compile_snapshot(self.snapshot, lists or standard_lists(), list(allow))
         config = config or h.DnsstopConfig(snapshot=self.snapshot)
         config.snapshot = self.snapshot
-        self.unbound = h.Unbound(self.run_dir, upstream_port or self.nsd.port, config, threads=threads, extra=extra)
+        self.unbound = h.Unbound(self.run_dir, upstream_port or self.nsd.port, config, threads=threads, extra=extra,
+                                 module_config=module_config)
         self.addCleanup(self.unbound.stop)
         return self.unbound
 
@@ -377,6 +378,89 @@ def run_load(port, names, deadline, results):
                         break
             except socket.timeout:
                 results.append((False, None))
+
+
+class ModuleChainTest(ModuleTestCase):
+    """The module starts only in the module chains it can protect (core/module_chain.h)."""
+
+    def test_unsupported_chains_stop_unbound_naming_the_chain(self):
+        for chain in ("subnetcache dynlib validator iterator", "validator dynlib iterator"):
+            with self.subTest(chain=chain):
+                directory = os.path.join(self.directory, "chain-" + chain.split()[0])
+                os.makedirs(directory)
+                unbound = h.Unbound(directory, self.nsd.port, h.DnsstopConfig(snapshot=os.path.join(directory, "x.snap")),
+                                    module_config=chain)
+                self.addCleanup(unbound.stop)
+                self.assertFalse(unbound.process.alive())
+                self.assertIn(f'dnsstop: not starting: Unbound\'s module-config "{chain}" cannot be protected by dnsstop',
+                              unbound.log_text())
+                self.assertIn('supported module-config values: "dynlib validator iterator"', unbound.log_text())
+
+    def test_dns64_before_the_module_gives_ipv6_only_clients_the_stop_page_under_the_prefix(self):
+        # No stoppage_ipv6: behind NAT64 without CLAT, the stop page's IPv4 address
+        # under the NAT64 prefix is the only way an IPv6-only client reaches it.
+        self.start(config=h.DnsstopConfig(snapshot="", stoppage_ipv6=[]),
+                   module_config="dns64 dynlib validator iterator", extra="    dns64-prefix: 64:ff9b::/96\n")
+        for _ in range(2):  # resolved, then from the cache
+            self.assertEqual(self.ask("www.example.com", "AAAA").data("AAAA"), ["64:ff9b::c000:250"])
+            self.assert_stop_page(self.ask("www.example.com", "A"))
+            self.assert_real(self.ask("late.org", "AAAA"), "AAAA", "64:ff9b::c633:6402")  # A only: synthesised
+            self.assert_real(self.ask("clean.org", "AAAA"), "AAAA", "2001:db8:2::1")  # has its own AAAA
+
+    def test_config_check_refuses_an_unbound_conf_whose_chain_it_cannot_protect(self):
+        directory = os.path.join(self.directory, "configcheck")
+        os.makedirs(directory)
+        dnsstop_yaml = os.path.join(directory, "dnsstop.yaml")
+        with open(dnsstop_yaml, "w") as out:
+            out.write(h.DnsstopConfig(snapshot=os.path.join(directory, "x.snap")).yaml())
+        # unbound-checkconf of the very Unbound under test, as an operator's PATH would have it.
+        env = dict(os.environ, PATH=os.path.dirname(h.UNBOUND) + ":" + os.environ["PATH"])
+        for chain, expected_exit in (("dynlib validator iterator", 0), ("dns64 dynlib iterator", 0),
+                                     ("subnetcache dynlib validator iterator", 1), ("validator iterator", 1)):
+            with self.subTest(chain=chain):
+                conf = os.path.join(directory, "unbound.conf")
+                with open(conf, "w") as out:
+                    out.write(h.resolver_conf(directory, 53, 53, "validator iterator") +
+                              f'server:\n    module-config: "{chain}"\n')
+                result = subprocess.run([h.DNSSTOP, "config", "check", dnsstop_yaml, "--unbound-conf", conf],
+                                        capture_output=True, text=True, timeout=30, env=env)
+                self.assertEqual(result.returncode, expected_exit, result.stdout + result.stderr)
+                if expected_exit == 0:
+                    self.assertIn(f'{conf}: ok (module-config "{chain}")', result.stdout)
+                else:
+                    self.assertIn(f'{conf}: Unbound\'s module-config "{chain}" cannot be protected', result.stderr)
+        result = subprocess.run([h.DNSSTOP, "config", "check", dnsstop_yaml, "--unbound-conf",
+                                 os.path.join(directory, "missing.conf")], capture_output=True, text=True,
+                                timeout=30, env=env)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("missing.conf: unbound-checkconf refused it", result.stderr)
+
+
+class EncryptedTransportTest(ModuleTestCase):
+    """DNS over TLS and over HTTPS from the same Unbound: blocked and resolved alike."""
+
+    def test_dot_and_doh_block_with_ede_and_resolve(self):
+        directory = os.path.join(self.directory, "tls")
+        os.makedirs(directory)
+        key, cert = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=resolver.test",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=30)
+        tls_port, https_port = h.free_port(), h.free_port()
+        self.start(extra=f"""    interface: 127.0.0.1@{tls_port}
+    interface: 127.0.0.1@{https_port}
+    tls-port: {tls_port}
+    https-port: {https_port}
+    tls-service-key: "{key}"
+    tls-service-pem: "{cert}"
+""")
+        for transport, port in (("+tls", tls_port), ("+https", https_port)):
+            with self.subTest(transport=transport):
+                blocked = h.dig(port, "www.example.com", "A", transport)
+                self.assert_stop_page(blocked)
+                self.assertEqual(blocked.ede, [(16, "Blocked by police order")], blocked.text)
+                self.assertRegex(blocked.text, r";; SERVER: 127\.0\.0\.1#%d\(127\.0\.0\.1\) \((TLS|HTTPS)\)" % port)
+                self.assert_real(h.dig(port, "clean.org", "A", transport), "A", "198.51.100.1")
 
 
 class SwapUnderLoadTest(ModuleTestCase):
