@@ -8,6 +8,7 @@
 
 #include "core/wire_name.h"
 #include "plugin/cache_purge.h"
+#include "plugin/mesh_roles.h"
 #include "plugin/metrics_textfile.h"
 
 namespace dnsstop::plugin {
@@ -30,21 +31,21 @@ std::uint64_t cached_answer_class(const ActiveSnapshot* snapshot, std::span<cons
   return (std::uint64_t{verdict.list} + 1) << 8 | static_cast<std::uint64_t>(snapshot->lists[verdict.list].action);
 }
 
-// The first name of a resolved answer that a list blocks: the query name itself
-// (the lists may have changed while it was resolved), then every owner and
+// The first name of a message that a list blocks: its question name (for a resolved
+// answer, the lists may have changed while it was resolved), then every owner and
 // CNAME/DNAME target of the answer section. `query_name_unlisted` says this very
-// snapshot already found the query name unlisted, so it is not looked up again,
-// nor is any owner or target that is the query name (the first owner, mostly):
-// on a cache miss that saves two of three lookups.
+// snapshot already found the question name unlisted, so it is not looked up again,
+// nor is any owner or target that is that name (the first owner, mostly): on a
+// cache miss that saves two of three lookups.
 struct BlockedName {
   LookupResult verdict;
   std::span<const std::uint8_t> name;
   bool is_query_name;
 };
 
-std::optional<BlockedName> first_blocked_name(const SnapshotView& view, const module_qstate& qstate,
-                                              bool query_name_unlisted) {
-  const std::span<const std::uint8_t> asked = query_name(qstate.qinfo);
+std::optional<BlockedName> first_blocked_name(const SnapshotView& view, const query_info& question,
+                                              const reply_info& reply, bool query_name_unlisted) {
+  const std::span<const std::uint8_t> asked = query_name(question);
   const auto check = [&](std::span<const std::uint8_t> name, bool is_query_name) -> std::optional<BlockedName> {
     const bool known_unlisted =
         query_name_unlisted && (is_query_name || query_dname_compare(const_cast<std::uint8_t*>(name.data()),
@@ -55,9 +56,8 @@ std::optional<BlockedName> first_blocked_name(const SnapshotView& view, const mo
     return std::nullopt;
   };
   if (auto blocked = check(asked, true)) return blocked;
-  const reply_info* reply = qstate.return_msg->rep;
-  for (std::size_t i = 0; i < reply->an_numrrsets; ++i) {
-    ub_packed_rrset_key* rrset = reply->rrsets[i];
+  for (std::size_t i = 0; i < reply.an_numrrsets; ++i) {
+    ub_packed_rrset_key* rrset = reply.rrsets[i];
     if (auto blocked = check({rrset->rk.dname, rrset->rk.dname_len}, false)) return blocked;
     std::uint8_t* target = nullptr;
     std::size_t target_length = 0;
@@ -104,8 +104,9 @@ void BlockingModule::operate(module_qstate* qstate, module_ev event, int id) {
 void BlockingModule::on_new_query(module_qstate* qstate, int id) {
   qstate->minfo[id] = nullptr;
   // The validator's own DS/DNSKEY lookups and root priming resolve as usual: blocking
-  // them could make an allowlisted name under a blocked zone fail validation.
-  if (qstate->is_valrec || qstate->is_priming) {
+  // them could make an allowlisted name under a blocked zone fail validation. The
+  // lists name Internet (IN) names: other classes are answered as without the module.
+  if (qstate->is_valrec || qstate->is_priming || qstate->qinfo.qclass != LDNS_RR_CLASS_IN) {
     qstate->ext_state[id] = module_wait_module;
     return;
   }
@@ -123,45 +124,60 @@ void BlockingModule::on_new_query(module_qstate* qstate, int id) {
   }
   const std::span<const std::uint8_t> name = query_name(qstate->qinfo);
   const LookupResult verdict = snapshot->file->view().lookup_wire(name);
-  if (verdict.verdict == Verdict::kBlocked) {
+  const bool listed = verdict.verdict == Verdict::kBlocked;
+  // The iterator's look-up of a name server's address is no client's answer: it
+  // resolves as usual, so that zones served from a listed host keep working. Its
+  // answer is kept out of the cache (on_upstream_response), where a client could
+  // find it.
+  if (listed && !dnsstop_is_internal_lookup(qstate)) {
     qstate->ext_state[id] = answer_blocked(qstate, *snapshot, verdict, name, true) ? module_finished : module_error;
     return;
   }
-  // Resolve, but keep the iterator from caching the answer: a CNAME may lead into a
-  // listed name, and cache hits never come back here. on_resolved() stores it.
+  // Resolve; the iterator caches as it would without the module, but for responses
+  // that lead to a listed name (on_upstream_response). on_resolved() judges the answer.
   auto* state = static_cast<QueryState*>(regional_alloc(qstate->region, sizeof(QueryState)));
   if (state == nullptr) {
     qstate->ext_state[id] = module_error;
     return;
   }
-  state->started_no_cache_store = qstate->no_cache_store;
-  state->unlisted_in_generation = snapshot->generation;
-  qstate->no_cache_store = 1;
+  state->judged_in_generation = snapshot->generation;
+  state->listed_for_internal_lookup = listed;
   qstate->minfo[id] = state;
   qstate->ext_state[id] = module_wait_module;
 }
 
 void BlockingModule::on_resolved(module_qstate* qstate, int id) {
   qstate->ext_state[id] = module_finished;
-  auto* state = static_cast<QueryState*>(qstate->minfo[id]);
+  const auto* state = static_cast<const QueryState*>(qstate->minfo[id]);
   if (state == nullptr) return;  // a query this module let through unchecked
-  qstate->no_cache_store = state->started_no_cache_store;
   if (qstate->return_msg == nullptr || qstate->return_msg->rep == nullptr) return;
   const auto snapshot = snapshot_.read();
-  std::uint64_t generation = 0;
-  if (snapshot) {
-    generation = snapshot->generation;
-    if (const auto blocked =
-            first_blocked_name(snapshot->file->view(), *qstate, state->unlisted_in_generation == generation)) {
-      // An answer blocked for a name it leads through is not cached: it must follow
-      // that name's listing, and the cache purge only follows the query's own name.
-      if (!answer_blocked(qstate, *snapshot, blocked->verdict, blocked->name, blocked->is_query_name)) {
-        qstate->ext_state[id] = module_error;
-      }
-      return;
-    }
+  if (!snapshot) return;
+  const bool query_name_judged = state->judged_in_generation == snapshot->generation;
+  const auto blocked = first_blocked_name(snapshot->file->view(), qstate->qinfo, *qstate->return_msg->rep,
+                                          query_name_judged && !state->listed_for_internal_lookup);
+  if (!blocked) return;
+  // The iterator or validator may have stored this answer: from RRsets cached before
+  // a swap, or decided with the snapshot before it. Neither may be served again.
+  remove_cached_answer(qstate);
+  if (dnsstop_is_internal_lookup(qstate)) return;  // still only the iterator waits: the real answer
+  // An answer blocked for a name it leads through is not cached: it must follow that
+  // name's listing, and the cache purge only follows the query's own name.
+  if (!answer_blocked(qstate, *snapshot, blocked->verdict, blocked->name, blocked->is_query_name)) {
+    qstate->ext_state[id] = module_error;
   }
-  if (!qstate->no_cache_store) store_unless_swapped(qstate, qstate->return_msg->rep, generation);
+}
+
+void BlockingModule::on_upstream_response(module_qstate* qstate, const dns_msg* response) {
+  if (qstate->no_cache_store || response == nullptr || response->rep == nullptr ||
+      qstate->qinfo.qclass != LDNS_RR_CLASS_IN) {
+    return;
+  }
+  const auto snapshot = snapshot_.read();
+  if (!snapshot) return;
+  if (first_blocked_name(snapshot->file->view(), response->qinfo, *response->rep, false)) {
+    qstate->no_cache_store = 1;
+  }
 }
 
 bool BlockingModule::answer_blocked(module_qstate* qstate, const ActiveSnapshot& snapshot, const LookupResult& verdict,
@@ -196,8 +212,13 @@ void BlockingModule::store_unless_swapped(module_qstate* qstate, reply_info* rep
   }
   const auto now = snapshot_.read();
   const std::uint64_t current_generation = now ? now->generation : 0;
-  if (current_generation != decided_generation) {
-    slabhash_remove(env_->msg_cache, query_info_hash(&qstate->qinfo, qstate->query_flags), &qstate->qinfo);
+  if (current_generation != decided_generation) remove_cached_answer(qstate);
+}
+
+void BlockingModule::remove_cached_answer(module_qstate* qstate) {
+  // The message cache keys a query with and without CD apart: remove both.
+  for (const std::uint16_t flags : {std::uint16_t(qstate->query_flags & ~BIT_CD), std::uint16_t(qstate->query_flags | BIT_CD)}) {
+    slabhash_remove(env_->msg_cache, query_info_hash(&qstate->qinfo, flags), &qstate->qinfo);
   }
 }
 

@@ -1,12 +1,13 @@
 // BlockingModule: the module's whole state inside Unbound, one instance per
-// dynlib load. It answers queries for listed names, checks every resolved answer
-// (CNAME chains included) before it is cached, keeps the snapshot current from a
-// background thread, and purges the cache when the lists change.
+// dynlib load. It answers queries for listed names, keeps every upstream response
+// that leads to a listed name out of the cache, checks every resolved answer (CNAME
+// chains included), keeps the snapshot current from a background thread, and
+// purges the cache when the lists change.
 // docs/unbound-module.md explains the design and what was verified in Unbound.
 //
 // Threads: constructed and destroyed in Unbound's main thread (init/deinit);
-// operate() and on_cache_hit() run in any worker thread and take no lock; the
-// watcher thread it owns is joined by the destructor.
+// operate(), on_upstream_response() and on_cache_hit() run in any worker thread and
+// take no lock; the watcher thread it owns is joined by the destructor.
 #pragma once
 
 #include <array>
@@ -52,6 +53,10 @@ class BlockingModule {
   ~BlockingModule();
 
   void operate(module_qstate* qstate, module_ev event, int id);
+  // Unbound's query_response callback, run by the iterator on every upstream
+  // response before it stores anything of it: a response that names a listed name
+  // (its question, or an owner or CNAME/DNAME target of its answer) is not stored.
+  void on_upstream_response(module_qstate* qstate, const dns_msg* response);
   // Unbound's reply_cache callback: adds the EDE and counts blocked answers served
   // from the cache, which never reach operate().
   void on_cache_hit(const query_info* qinfo, const reply_info* reply, edns_option** edns_out, regional* region);
@@ -60,8 +65,10 @@ class BlockingModule {
 
  private:
   struct QueryState {
-    int started_no_cache_store;
-    std::uint64_t unlisted_in_generation;  // the snapshot that found the query name unlisted
+    // The snapshot that judged the query name at the start: it found it unlisted,
+    // or listed but asked by the iterator for a name server's address.
+    std::uint64_t judged_in_generation;
+    bool listed_for_internal_lookup;
   };
 
   void on_new_query(module_qstate* qstate, int id);
@@ -69,6 +76,7 @@ class BlockingModule {
   bool answer_blocked(module_qstate* qstate, const ActiveSnapshot& snapshot, const LookupResult& verdict,
                       std::span<const std::uint8_t> listed_name, bool cacheable);
   void store_unless_swapped(module_qstate* qstate, reply_info* reply, std::uint64_t decided_generation);
+  void remove_cached_answer(module_qstate* qstate);
   void attach_ede(edns_option** list, regional* region, const ActiveSnapshot::ListPolicy& policy);
 
   void watch();

@@ -20,6 +20,11 @@ BlockingModule* module_of(module_env* env, int id) {
   return static_cast<BlockingModule*>(static_cast<dynlibmod_env*>(env->modinfo[id])->dyn_env);
 }
 
+int upstream_response(module_qstate* qstate, dns_msg* response, int, void* module) {
+  static_cast<BlockingModule*>(module)->on_upstream_response(qstate, response);
+  return 1;
+}
+
 int reply_from_cache(query_info* qinfo, module_qstate*, reply_info* reply, int, edns_data*, edns_option** edns_out,
                      comm_reply*, regional* region, timeval*, int, void* module) {
   static_cast<BlockingModule*>(module)->on_cache_hit(qinfo, reply, edns_out, region);
@@ -56,8 +61,11 @@ DNSSTOP_EXPORT int init(module_env* env, int id) {
     return 0;
   }
   if (!dynlib->inplace_cb_register_wrapped(reinterpret_cast<void*>(&reply_from_cache), inplace_cb_reply_cache, module,
-                                           env, id)) {
-    log_err("dnsstop: not starting: cannot register the cache-reply callback");
+                                           env, id) ||
+      !dynlib->inplace_cb_register_wrapped(reinterpret_cast<void*>(&upstream_response), inplace_cb_query_response,
+                                           module, env, id)) {
+    log_err("dnsstop: not starting: cannot register Unbound callbacks");
+    dynlib->inplace_cb_delete_wrapped(env, inplace_cb_reply_cache, id);
     delete module;
     return 0;
   }
@@ -69,6 +77,7 @@ DNSSTOP_EXPORT int init(module_env* env, int id) {
 DNSSTOP_EXPORT void deinit(module_env* env, int id) {
   auto* dynlib = static_cast<dynlibmod_env*>(env->modinfo[id]);
   dynlib->inplace_cb_delete_wrapped(env, inplace_cb_reply_cache, id);
+  dynlib->inplace_cb_delete_wrapped(env, inplace_cb_query_response, id);
   delete static_cast<BlockingModule*>(dynlib->dyn_env);
   dynlib->dyn_env = nullptr;
 }
