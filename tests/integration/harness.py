@@ -8,12 +8,14 @@ Paths come from the environment that CTest sets (see tests/CMakeLists.txt).
 """
 
 import os
+import random
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -119,8 +121,8 @@ def parse_dig(output):
                   sections["ANSWER"], sections["AUTHORITY"], ede, output)
 
 
-def dig(port, name, rtype="A", *options):
-    command = ["dig", "@127.0.0.1", "-p", str(port), name, rtype, "+time=3", "+tries=1", *options]
+def dig(port, name, rtype="A", *options, server="127.0.0.1"):
+    command = ["dig", f"@{server}", "-p", str(port), name, rtype, "+time=3", "+tries=1", *options]
     result = subprocess.run(command, capture_output=True, text=True, timeout=20)
     return parse_dig(result.stdout)
 
@@ -155,20 +157,29 @@ class Process:
 
 
 class Nsd:
-    """NSD serving zone_text as the root zone. Without `rrl-ratelimit: 0` a burst of
-    queries would measure NSD's response rate limiter instead of the resolver.
-    `wrap` turns the command into the one to run (the benchmark pins it to CPUs)."""
+    """NSD serving `zones` ({zone name: zone text}; default: zone_text as the root zone)
+    on `address`, at a port picked free unless one is given (the hierarchy's servers
+    use 53, each on its own address). Without `rrl-ratelimit: 0` a burst of queries
+    would measure NSD's response rate limiter instead of the resolver. `wrap` turns
+    the command into the one to run (the benchmark pins it to CPUs). Its control
+    socket answers `queries()`, the number of queries it has received."""
 
-    def __init__(self, directory, zone_text=ROOT_ZONE, server_count=1, wrap=lambda command: command):
-        self.port = free_port()
+    def __init__(self, directory, zone_text=ROOT_ZONE, server_count=1, wrap=lambda command: command, zones=None,
+                 address="127.0.0.1", port=None):
+        self.address = address
+        self.port = port or free_port()
         self.directory = directory
-        zone = os.path.join(directory, "root.zone")
-        with open(zone, "w") as out:
-            out.write(zone_text)
-        config = os.path.join(directory, "nsd.conf")
-        with open(config, "w") as out:
+        os.makedirs(directory, exist_ok=True)
+        zone_entries = ""
+        for name, text in (zones or {".": zone_text}).items():
+            zone_file = os.path.join(directory, (name.strip(".") or "root") + ".zone")
+            with open(zone_file, "w") as out:
+                out.write(text)
+            zone_entries += f'zone:\n    name: "{name}"\n    zonefile: "{zone_file}"\n'
+        self.config = os.path.join(directory, "nsd.conf")
+        with open(self.config, "w") as out:
             out.write(f"""server:
-    ip-address: 127.0.0.1@{self.port}
+    ip-address: {address}@{self.port}
     port: {self.port}
     username: ""
     chroot: ""
@@ -181,17 +192,192 @@ class Nsd:
     rrl-ratelimit: 0
     server-count: {server_count}
 remote-control:
-    control-enable: no
-zone:
-    name: "."
-    zonefile: "{zone}"
-""")
+    control-enable: yes
+    control-interface: "{directory}/nsd.ctl"
+{zone_entries}""")
         nsd = shutil.which("nsd") or "/usr/sbin/nsd"
-        self.process = Process(wrap([nsd, "-d", "-c", config]), os.path.join(directory, "nsd.log"))
-        wait_until(lambda: dig(self.port, "ns.", "A", "+norecurse").status == "NOERROR", 15, "NSD to answer")
+        self.process = Process(wrap([nsd, "-d", "-c", self.config]), os.path.join(directory, "nsd.log"))
+        first_zone = next(iter(zones or {".": None}))
+        wait_until(lambda: dig(self.port, first_zone, "SOA", "+norecurse", server=address).status == "NOERROR", 15,
+                   "NSD to answer")
+
+    def queries(self):
+        """Queries received since start, from NSD's own statistics."""
+        control = shutil.which("nsd-control") or "/usr/sbin/nsd-control"
+        result = subprocess.run([control, "-c", self.config, "stats_noreset"], capture_output=True, text=True,
+                                timeout=10, check=True)
+        return int(re.search(r"^num\.queries=(\d+)$", result.stdout, re.M).group(1))
 
     def stop(self):
         self.process.stop()
+
+
+# The zones of the Hierarchy below the TLDs: {zone: records}, each with its own SOA,
+# NS and keys added. hosted.org's name server lives under listed.net, which the
+# tests list: the iterator must still reach it.
+HIERARCHY_ZONES = {
+    "example.com.": """www A 203.0.113.2
+www AAAA 2001:db8:1::2
+good A 203.0.113.3
+""",
+    "listed.net.": """www A 203.0.113.7
+ns A {zones_address}
+""",
+    "alias.org.": """www CNAME www.listed.net.
+""",
+    "clean.org.": """@ A 198.51.100.1
+@ AAAA 2001:db8:2::1
+""" + "".join(f"n{i}.new A 198.51.100.9\n" for i in range(100)),
+    "hosted.org.": """www A 198.51.100.7
+""",
+}
+# Zones whose name server is not the zone server's own name: hosted.org's lives under
+# listed.net; broken.org's answers every query SERVFAIL (ServfailServer).
+HIERARCHY_NAME_SERVERS = {"hosted.org.": "ns.listed.net."}
+HIERARCHY_BROKEN_ZONE = "broken.org."
+
+
+class ServfailServer:
+    """A name server that answers every UDP query SERVFAIL and counts them."""
+
+    def __init__(self, address, port=53):
+        self.queries = 0
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind((address, port))
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                query, client = self.socket.recvfrom(65535)
+            except OSError:
+                return  # closed
+            if len(query) < 12:
+                continue
+            self.queries += 1
+            flags = (query[2] & 0x79 | 0x84) << 8 | 0x02  # QR, AA, opcode and RD kept; RCODE 2
+            # The question only: an EDNS record would need answering in kind.
+            question_end = 12
+            while question_end < len(query) and query[question_end] != 0:
+                question_end += query[question_end] + 1
+            self.socket.sendto(query[:2] + flags.to_bytes(2, "big") + b"\x00\x01\x00\x00\x00\x00\x00\x00" +
+                               query[12:question_end + 5], client)
+
+    def stop(self):
+        self.socket.close()
+
+
+class Hierarchy:
+    """DNS as a recursing resolver meets it, on loopback: a root server, a server for
+    the TLDs com, net and org, and one for the zones below (HIERARCHY_ZONES), each an
+    NSD on port 53 of its own address 127.X.Y.{1,2,3}, every zone DNSSEC-signed
+    (ECDSA P-256 keys made for the run, signed with ldns-signzone) and delegated with
+    DS records, so a validating resolver given `trust_anchor` validates everything
+    from the root down. X.Y is picked so that parallel tests never share a server.
+    Give a resolver `root` as its upstream."""
+
+    TLDS = ("com.", "net.", "org.")
+
+    def __init__(self, directory):
+        self.directory = directory
+        base = self.free_base()
+        self.root_address, self.tld_address, self.zones_address, self.broken_address = (
+            f"{base}.{n}" for n in (1, 2, 3, 4))
+        zones = {name: self.zone_text(name, records.format(zones_address=self.zones_address),
+                                      HIERARCHY_NAME_SERVERS.get(name, "ns.zones.nic."))
+                 for name, records in HIERARCHY_ZONES.items()}
+        signed, ds = {}, {}
+        for name, text in zones.items():
+            signed[name], ds[name] = self.sign(name, text)
+        tld_zones = {}
+        for tld in self.TLDS:
+            text = self.zone_text(tld, "")
+            for name in zones:
+                if name.endswith("." + tld):
+                    server = HIERARCHY_NAME_SERVERS.get(name, "ns.zones.nic.")
+                    text += f"{name} NS {server}\n{ds[name]}\n"
+            if HIERARCHY_BROKEN_ZONE.endswith("." + tld):
+                text += f"{HIERARCHY_BROKEN_ZONE} NS ns.broken.nic.\n"  # unsigned: no DS
+            tld_zones[tld], ds[tld] = self.sign(tld, text)
+        root = self.zone_text(".", f"""ns.nic. A {self.root_address}
+ns.tld.nic. A {self.tld_address}
+ns.zones.nic. A {self.zones_address}
+ns.broken.nic. A {self.broken_address}
+""", name_server="ns.nic.")
+        for tld in self.TLDS:
+            root += f"{tld} NS ns.tld.nic.\n{ds[tld]}\n"
+        root_signed, root_ds = self.sign(".", root)
+        self.trust_anchor = root_ds
+        self.servers = []
+        try:
+            self.root = self.serve("root", {".": root_signed}, self.root_address)
+            self.tld = self.serve("tld", tld_zones, self.tld_address)
+            self.zones = self.serve("zones", signed, self.zones_address)
+            self.broken = ServfailServer(self.broken_address)
+            self.servers.append(self.broken)
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def root_upstream(self):
+        return self.root_address  # port 53
+
+    @staticmethod
+    def free_base():
+        for _ in range(50):
+            base = f"127.{random.randint(1, 254)}.{random.randint(0, 255)}"
+            try:
+                for n in (1, 2, 3, 4):
+                    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                        with socket.socket(socket.AF_INET, kind) as probe:
+                            probe.bind((f"{base}.{n}", 53))
+                return base
+            except OSError:
+                continue
+        raise RuntimeError("no free 127.X.Y.0/24 with port 53 free on .1 to .4")
+
+    @staticmethod
+    def zone_text(name, records, name_server="ns.zones.nic."):
+        if name in Hierarchy.TLDS:
+            name_server = "ns.tld.nic."
+        return f"""$ORIGIN {name}
+$TTL 300
+@ SOA {name_server} hostmaster.nic. 1 3600 600 86400 300
+@ NS {name_server}
+{records}"""
+
+    def sign(self, name, text):
+        """The zone signed with a key of its own, and the DS record for its parent."""
+        stem = os.path.join(self.directory, "keys", name.strip(".") or "root")
+        os.makedirs(os.path.dirname(stem), exist_ok=True)
+        with open(stem + ".zone", "w") as out:
+            out.write(text)
+        key = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k", name], cwd=os.path.dirname(stem),
+                             capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+        key = os.path.join(os.path.dirname(stem), key)
+        subprocess.run(["ldns-signzone", "-o", name, stem + ".zone", key], capture_output=True, text=True, check=True,
+                       timeout=60)
+        with open(stem + ".zone.signed") as signed, open(key + ".ds") as ds:
+            return signed.read(), ds.read().strip()
+
+    def serve(self, label, zones, address):
+        nsd = Nsd(os.path.join(self.directory, label), zones=zones, address=address, port=53)
+        self.servers.append(nsd)
+        return nsd
+
+    def queries(self):
+        """Queries each server received so far: {"root": n, "tld": n, "zones": n, "broken": n}."""
+        return {"root": self.root.queries(), "tld": self.tld.queries(), "zones": self.zones.queries(),
+                "broken": self.broken.queries}
+
+    def resolver_settings(self):
+        """server: lines that make a resolver validate this hierarchy."""
+        return f'    trust-anchor: "{self.trust_anchor}"\n'
+
+    def stop(self):
+        for server in self.servers:
+            server.stop()
 
 
 @dataclass
@@ -230,12 +416,14 @@ class DnsstopConfig:
         return "\n".join(lines) + "\n"
 
 
-def resolver_conf(directory, port, upstream_port, module_config, threads=1, verbosity=1, server_extra="",
+def resolver_conf(directory, port, upstream, module_config, threads=1, verbosity=1, server_extra="",
                   sections="", remote_control="    control-enable: no\n"):
     """unbound.conf for a resolver under test: it answers and sends only on 127.0.0.1
-    and knows no root server but the NSD on upstream_port, so it can never reach a real
-    one. server_extra: more `server:` lines (indented); sections: whole sections after
-    `server:` (dynlib:, rpz:); remote_control: the lines of `remote-control:`."""
+    and knows no root server but `upstream` (a port of 127.0.0.1, or a Hierarchy's root
+    address as ADDRESS@PORT), so it can never reach a real one. server_extra: more
+    `server:` lines (indented); sections: whole sections after `server:` (dynlib:,
+    rpz:); remote_control: the lines of `remote-control:`."""
+    stub_addr = f"127.0.0.1@{upstream}" if isinstance(upstream, int) else upstream
     return f"""server:
     interface: 127.0.0.1@{port}
     port: {port}
@@ -262,7 +450,7 @@ def resolver_conf(directory, port, upstream_port, module_config, threads=1, verb
 {sections}
 stub-zone:
     name: "."
-    stub-addr: 127.0.0.1@{upstream_port}
+    stub-addr: {stub_addr}
     stub-prime: no
 remote-control:
 {remote_control}"""
@@ -273,15 +461,15 @@ class Unbound:
     # Unbound's bind; then Unbound exits at once saying so, and gets another port.
     PORT_ATTEMPTS = 3
 
-    def __init__(self, directory, upstream_port, dnsstop_config, threads=1, extra="", binary=UNBOUND,
+    def __init__(self, directory, upstream, dnsstop_config, threads=1, extra="", binary=UNBOUND,
                  module_config="dynlib validator iterator"):
         for attempt in range(self.PORT_ATTEMPTS):
-            self.start(directory, upstream_port, dnsstop_config, threads, extra, binary, module_config)
+            self.start(directory, upstream, dnsstop_config, threads, extra, binary, module_config)
             if self.process.alive() or not PORT_TAKEN.search(self.log_text()) or attempt + 1 == self.PORT_ATTEMPTS:
                 return
             self.process.stop()
 
-    def start(self, directory, upstream_port, dnsstop_config, threads, extra, binary, module_config):
+    def start(self, directory, upstream, dnsstop_config, threads, extra, binary, module_config):
         if binary is None or MODULE is None:
             raise RuntimeError("DNSSTOP_UNBOUND and DNSSTOP_MODULE name the Unbound and its module: run under ctest")
         self.port = free_port()
@@ -291,7 +479,7 @@ class Unbound:
             out.write(dnsstop_config.yaml())
         self.unbound_conf = os.path.join(directory, "unbound.conf")
         with open(self.unbound_conf, "w") as out:
-            out.write(resolver_conf(directory, self.port, upstream_port, module_config, threads=threads,
+            out.write(resolver_conf(directory, self.port, upstream, module_config, threads=threads,
                                     server_extra=extra, sections=f'dynlib:\n    dynlib-file: "{MODULE}"\n'))
         env = dict(os.environ, DNSSTOP_CONFIG=self.config_path)
         self.process = Process([binary, "-d", "-c", self.unbound_conf], os.path.join(directory, "unbound.log"), env)

@@ -1,0 +1,159 @@
+"""The module in a resolver that recurses from the root, as an ISP's does: root, TLD
+and zone servers on port 53 of their own loopback addresses, every zone signed and
+the root's key the trust anchor (harness.Hierarchy). Each test compares the module's
+Unbound with plain Unbound (the same binary without the module) where the module must
+not change what Unbound does. Run by CTest once per Unbound version."""
+
+import os
+import time
+import unittest
+
+import harness as h
+
+POLICE = "listed.net\n"
+PLAIN_CHAIN = "validator iterator"
+MODULE_CHAIN = "dynlib validator iterator"
+
+
+class RecursionTestCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.temp = h.TempDir()
+        cls.directory = cls.temp.__enter__()
+        try:
+            cls.hierarchy = h.Hierarchy(os.path.join(cls.directory, "hierarchy"))
+        except BaseException:
+            cls.temp.__exit__(None, None, None)
+            raise
+        cls.snapshot = os.path.join(cls.directory, "current.snap")
+        h.compile_snapshot(cls.snapshot, [("police", "stoppage", POLICE)])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hierarchy.stop()
+        cls.temp.__exit__(None, None, None)
+
+    def start(self, module_config, extra=""):
+        """An Unbound on the hierarchy with `module_config`; with or without the module."""
+        directory = os.path.join(self.directory, f"{self.id().rsplit('.', 1)[-1]}-{module_config.split()[0]}")
+        os.makedirs(directory)
+        unbound = h.Unbound(directory, self.hierarchy.root_upstream, h.DnsstopConfig(snapshot=self.snapshot),
+                            extra=self.hierarchy.resolver_settings() + extra, module_config=module_config)
+        self.addCleanup(unbound.stop)
+        self.assertTrue(unbound.process.alive(), unbound.log_text())
+        return unbound
+
+    def ask(self, unbound, name, rtype="A", *options):
+        return h.dig(unbound.port, name, rtype, *options)
+
+    def upstream_queries_for(self, unbound, names):
+        """Queries each server received while `unbound` resolved `names`, one by one."""
+        before = self.hierarchy.queries()
+        for name in names:
+            self.assertEqual(self.ask(unbound, name).status, "NOERROR", name)
+        after = self.hierarchy.queries()
+        return {server: after[server] - before[server] for server in after}
+
+
+class CachingTest(RecursionTestCase):
+    def test_cache_misses_cost_the_same_upstream_queries_as_plain_unbound(self):
+        costs = {}
+        for chain in (PLAIN_CHAIN, MODULE_CHAIN):
+            unbound = self.start(chain)
+            self.upstream_queries_for(unbound, ["clean.org"])  # primes the root, org. and clean.org.
+            costs[chain] = self.upstream_queries_for(unbound, [f"n{i}.new.clean.org" for i in range(60)])
+        print(f"upstream queries for 60 new names under clean.org: plain {costs[PLAIN_CHAIN]}, "
+              f"module {costs[MODULE_CHAIN]}")
+        self.assertEqual(costs[MODULE_CHAIN], costs[PLAIN_CHAIN])
+        self.assertEqual(costs[MODULE_CHAIN]["root"], 0)  # referrals cached: never back to the root
+        self.assertEqual(costs[MODULE_CHAIN]["tld"], 0)
+
+    def test_answers_validate_and_blocked_ones_are_not_secure(self):
+        unbound = self.start(MODULE_CHAIN)
+        for name in ("clean.org", "www.example.com"):
+            answer = self.ask(unbound, name)
+            self.assertEqual(answer.status, "NOERROR", answer.text)
+            self.assertIn("ad", answer.flags, answer.text)  # validated from the trust anchor down
+        blocked = self.ask(unbound, "www.listed.net")
+        self.assertEqual(blocked.data("A"), [h.STOP_PAGE_V4], blocked.text)
+        self.assertNotIn("ad", blocked.flags, blocked.text)
+        chained = self.ask(unbound, "www.alias.org")  # a signed CNAME into the listed zone
+        self.assertEqual(chained.data("A"), [h.STOP_PAGE_V4], chained.text)
+        self.assertNotIn("ad", chained.flags, chained.text)
+
+    def test_stub_no_cache_zone_stays_uncached(self):
+        no_cache_zone = f"""stub-zone:
+    name: "clean.org."
+    stub-addr: {self.hierarchy.zones_address}
+    stub-no-cache: yes
+"""
+        costs = {}
+        for chain in (PLAIN_CHAIN, MODULE_CHAIN):
+            directory = os.path.join(self.directory, f"nocache-{chain.split()[0]}")
+            os.makedirs(directory)
+            unbound = h.Unbound(directory, self.hierarchy.root_upstream, h.DnsstopConfig(snapshot=self.snapshot),
+                                extra=self.hierarchy.resolver_settings(), module_config=chain)
+            self.addCleanup(unbound.stop)
+            # A stub-zone needs its own section: append it and restart on the same files.
+            unbound.stop()
+            with open(unbound.unbound_conf, "a") as conf:
+                conf.write(no_cache_zone)
+            unbound.process = h.Process([h.UNBOUND, "-d", "-c", unbound.unbound_conf],
+                                        os.path.join(directory, "unbound-nocache.log"),
+                                        dict(os.environ, DNSSTOP_CONFIG=unbound.config_path))
+            h.wait_until(lambda: self.ask(unbound, "clean.org").status == "NOERROR", 20, "Unbound to answer")
+            costs[chain] = self.upstream_queries_for(unbound, ["clean.org"] * 5)["zones"]
+        self.assertEqual(costs[PLAIN_CHAIN], 5)  # asked anew every time
+        self.assertEqual(costs[MODULE_CHAIN], costs[PLAIN_CHAIN])
+
+    def test_servfail_is_cached_as_without_the_module(self):
+        costs = {}
+        for chain in (PLAIN_CHAIN, MODULE_CHAIN):
+            unbound = self.start(chain)
+            self.ask(unbound, "clean.org")  # primes the root and org.
+            before = self.hierarchy.broken.queries
+            deadline = time.monotonic() + 10
+            for _ in range(20):
+                self.assertEqual(self.ask(unbound, "www.broken.org").status, "SERVFAIL")
+                time.sleep(0.1)  # pacing of the client's queries, not a wait for an event
+                self.assertLess(time.monotonic(), deadline)
+            costs[chain] = self.hierarchy.broken.queries - before
+        print(f"upstream queries for 20 client queries to a SERVFAILing zone: plain {costs[PLAIN_CHAIN]}, "
+              f"module {costs[MODULE_CHAIN]}")
+        self.assertLessEqual(costs[MODULE_CHAIN], costs[PLAIN_CHAIN] + 2)
+
+
+class ModuleBehaviourTest(RecursionTestCase):
+    def test_name_servers_under_a_listed_name_still_serve_their_zones(self):
+        unbound = self.start(MODULE_CHAIN)
+        # hosted.org's only name server is ns.listed.net: the iterator must learn its
+        # real address, while a client asking for it gets the stop page.
+        hosted = self.ask(unbound, "www.hosted.org")
+        self.assertEqual(hosted.data("A"), ["198.51.100.7"], hosted.text)
+        self.assertEqual(hosted.ede, [], hosted.text)
+        for _ in range(2):  # resolved, then from the cache
+            server = self.ask(unbound, "ns.listed.net")
+            self.assertEqual(server.data("A"), [h.STOP_PAGE_V4], server.text)
+            self.assertEqual(server.ede, [(16, "Blocked by police order")], server.text)
+        self.assertEqual(self.ask(unbound, "www.hosted.org").data("A"), ["198.51.100.7"])
+
+    def test_other_classes_are_answered_as_without_the_module(self):
+        answers = {}
+        for chain in (PLAIN_CHAIN, MODULE_CHAIN):
+            unbound = self.start(chain)
+            answer = self.ask(unbound, "www.listed.net", "TXT", "-c", "CH")
+            answers[chain] = (answer.status, answer.records, answer.authority)
+        self.assertEqual(answers[MODULE_CHAIN], answers[PLAIN_CHAIN])
+
+    def test_prefetched_answers_are_judged_like_any_other(self):
+        unbound = self.start(MODULE_CHAIN, extra="    prefetch: yes\n    cache-max-ttl: 2\n")
+        # With a 2 s TTL, asking for 5 s keeps every entry in its prefetch window.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            self.assertEqual(self.ask(unbound, "www.alias.org").data("A"), [h.STOP_PAGE_V4])
+            self.assertEqual(self.ask(unbound, "clean.org").data("A"), ["198.51.100.1"])
+            time.sleep(0.2)  # pacing of the client's queries
+
+
+if __name__ == "__main__":
+    unittest.main()
