@@ -202,7 +202,10 @@ class MonitoringTest(unittest.TestCase):
             if not seen or seen[-1] != current:
                 seen.append(current)
             return current == state
-        h.wait_until(reached, timeout, f"{name} to be {state} (seen: {seen})")
+        try:
+            h.wait_until(reached, timeout, f"{name} to be {state}")
+        except TimeoutError as error:
+            raise AssertionError(f"{error}; states seen: {seen}") from None
         return seen
 
     def wait_for_value(self, expr, predicate, timeout, what):
