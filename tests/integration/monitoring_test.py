@@ -179,6 +179,7 @@ class MonitoringTest(unittest.TestCase):
         self.prometheus = self.started(lambda: Prometheus(self.directory, {
             "resolvers": self.node_exporter.port, "sync": self.sync.port, "stoppage": self.stoppage.metrics_port,
         }, test_rules()))
+        self.started_at = time.monotonic()
         self.resolver = f"127.0.0.1:{self.node_exporter.port}"
 
     def started(self, start, attempts=3):
@@ -219,6 +220,8 @@ class MonitoringTest(unittest.TestCase):
         self.assertEqual(h.dig(self.unbound.port, "www.example.com").data("A"), ["203.0.113.2"])
         seen = self.wait_for_alert("DnsstopResolverUnfiltered", "firing", 60)
         self.assertIn("pending", seen, "the alert must be pending before it fires")
+        print(f"\n  DnsstopResolverUnfiltered firing {time.monotonic() - self.started_at:.1f} s after Prometheus "
+              f"started (for: {TEST_FOR}, scrapes and evaluations every second)")
         self.wait_for_value('dnsstop_unfiltered_answers_total{job="resolvers"}', lambda v: v >= 1, 15,
                             "the unfiltered answer to be counted")
         self.wait_for_value('dnsstop_sync_failures_total{job="sync",list="police",reason="network"}',
@@ -262,8 +265,11 @@ class MonitoringTest(unittest.TestCase):
         # 4. Unbound stops: its last metrics file stays behind, healthy-looking, and only
         #    its age tells. The stale-file alert goes pending, then fires.
         self.unbound.stop()
+        stopped = time.monotonic()
         seen = self.wait_for_alert("DnsstopMetricsFileStale", "firing", 60)
         self.assertIn("pending", seen)
+        print(f"  DnsstopMetricsFileStale firing {time.monotonic() - stopped:.1f} s after Unbound stopped "
+              f"(threshold {TEST_STALE_SECONDS} s, for: {TEST_FOR})")
         self.assertEqual([s["value"][1] for s in self.prometheus.query('dnsstop_snapshot_loaded{job="resolvers"}')],
                          ["1"])
 
