@@ -338,6 +338,10 @@ std::string Syncer::metrics_text(std::uint64_t now) const {
   each_list("dnsstop_sync_list_age_seconds", [&](const ListStatus& s) {
     return s.published_unix == 0 || s.published_unix > now ? 0 : now - s.published_unix;
   });
+  text += "# HELP dnsstop_sync_list_expiry_timestamp_seconds Unix time the accepted list's manifest expires "
+          "(0: local file or none yet).\n"
+          "# TYPE dnsstop_sync_list_expiry_timestamp_seconds gauge\n";
+  each_list("dnsstop_sync_list_expiry_timestamp_seconds", [](const ListStatus& s) { return s.expires_unix; });
   text += "# HELP dnsstop_sync_requests_total HTTP requests made for the list.\n"
           "# TYPE dnsstop_sync_requests_total counter\n";
   each_list("dnsstop_sync_requests_total", [](const ListStatus& s) { return s.requests; });

@@ -110,10 +110,13 @@ check_files() {
     /etc/dnsstop/dnsstop.yaml /etc/unbound/unbound.conf.d/dnsstop.conf \
     /lib/systemd/system/unbound.service.d/dnsstop.conf \
     /etc/apparmor.d/abstractions/dnsstop-module \
-    /usr/share/man/man1/dnsstop.1.gz /usr/share/man/man5/dnsstop.yaml.5.gz; do
+    /usr/share/man/man1/dnsstop.1.gz /usr/share/man/man5/dnsstop.yaml.5.gz \
+    /usr/share/dnsstop/prometheus/dnsstop.rules.yml /usr/share/dnsstop/grafana/dnsstop.grafana.json; do
     in_root test -e "$file" || die "missing $file" # in the root: absolute symlinks
   done
   log "ok: files in place"
+  # The root has no Prometheus; this machine's promtool reads the installed rules.
+  expect "the installed Prometheus rules load" promtool check rules "$ROOT/usr/share/dnsstop/prometheus/dnsstop.rules.yml"
   expect "user dnsstop exists" in_root getent passwd dnsstop
   expect "unbound is in group dnsstop" bash -c "chroot '$ROOT' id -nG unbound | grep -qw dnsstop"
   # stat inside the root: its user names are not this machine's.

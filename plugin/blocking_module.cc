@@ -317,8 +317,10 @@ void BlockingModule::install(std::shared_ptr<const LoadedSnapshot> file) {
       env_, [&](std::span<const std::uint8_t> name) { return cached_answer_class(previous ? &*previous : nullptr, name); },
       [&](std::span<const std::uint8_t> name) { return cached_answer_class(&*current_, name); });
   purged_entries_.fetch_add(purged.messages + purged.rrsets, std::memory_order_relaxed);
-  const auto purge_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  const auto purge_time = std::chrono::steady_clock::now() - started;
+  const auto purge_ms = std::chrono::duration_cast<std::chrono::milliseconds>(purge_time).count();
+  installed_unix_ = unix_now();
+  last_purge_seconds_ = std::chrono::duration<double>(purge_time).count();
 
   std::string lists;
   for (std::size_t i = 0; i < view.list_count(); ++i) {
@@ -339,6 +341,8 @@ void BlockingModule::write_metrics() {
   figures.snapshot = current_ ? &current_->file->view() : nullptr;
   figures.rejected_snapshots = rejected_loads_.load(std::memory_order_relaxed);
   figures.purged_cache_entries = purged_entries_.load(std::memory_order_relaxed);
+  figures.installed_unix = installed_unix_;
+  figures.last_purge_seconds = last_purge_seconds_;
   figures.now_unix = unix_now();
   const std::string text = render_metrics(figures);
   try {

@@ -95,6 +95,8 @@ class BlockingModule {
   FileIdentity rejected_file_{};
   std::int64_t last_missing_log_ = 0;
   std::int64_t last_metrics_write_ = 0;
+  std::int64_t installed_unix_ = 0;  // when current_ was swapped in
+  double last_purge_seconds_ = 0;    // how long the purge after that swap took
   std::atomic<std::uint64_t> rejected_loads_{0};
   std::atomic<std::uint64_t> purged_entries_{0};
 

@@ -46,6 +46,11 @@ std::string render_metrics(const ModuleFigures& figures) {
   sample(out, "dnsstop_snapshot_entries", "", view.entry_count());
   family(out, "dnsstop_snapshot_age_seconds", "gauge", "Seconds since the snapshot in use was compiled.");
   sample(out, "dnsstop_snapshot_age_seconds", "", figures.now_unix - static_cast<std::int64_t>(view.created_unix()));
+  family(out, "dnsstop_snapshot_installed_timestamp_seconds", "gauge", "Unix time the snapshot in use was swapped in.");
+  sample(out, "dnsstop_snapshot_installed_timestamp_seconds", "", figures.installed_unix);
+  family(out, "dnsstop_cache_purge_duration_seconds", "gauge",
+         "Seconds the cache purge after the swap to the snapshot in use took.");
+  sample(out, "dnsstop_cache_purge_duration_seconds", "", figures.last_purge_seconds);
   family(out, "dnsstop_list_serial", "gauge", "Serial of each list in the snapshot in use.");
   for (std::size_t i = 0; i < view.list_count(); ++i) {
     sample(out, "dnsstop_list_serial", list_label(view.list(i).name), view.list(i).serial);

@@ -20,6 +20,8 @@ struct ModuleFigures {
   const SnapshotView* snapshot = nullptr;     // null while there is none
   std::uint64_t rejected_snapshots = 0;
   std::uint64_t purged_cache_entries = 0;
+  std::int64_t installed_unix = 0;  // when the snapshot was swapped in
+  double last_purge_seconds = 0;    // the cache purge after that swap
   std::int64_t now_unix = 0;
 };
 

@@ -33,6 +33,9 @@ PACKAGES=(
   debhelper fakeroot lintian debootstrap systemd
   # process and network tools used by scripts and tests
   procps iproute2 python3
+  # the alert rules' tests (promtool) and the monitoring test's Prometheus and node_exporter;
+  # installed with their services kept off (keep_services_off)
+  prometheus prometheus-node-exporter
 )
 
 # The Debian releases whose Unbound the module is built for and tested in.
@@ -79,8 +82,45 @@ install_packages() {
   log "installing ${#missing[@]} Debian packages (log: $logfile): ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   run_logged "$logfile" apt-get update -q
+  forbid_service_starts
   run_logged "$logfile" apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 \
     "${missing[@]}"
+  allow_service_starts
+  keep_services_off
+}
+
+# Packages installed here for the tests (prometheus on port 9090 and node_exporter on 9100,
+# both on every address) would start their services; the tests start their own on
+# loopback. A policy-rc.d that forbids starts is put in place for the install, unless the
+# machine has one already (then it is the machine's and stays).
+POLICY_RC_D=/usr/sbin/policy-rc.d
+forbid_service_starts() {
+  [[ -e $POLICY_RC_D ]] && return
+  printf '#!/bin/sh\n# dnsstop setup.sh: no service starts while it installs packages\nexit 101\n' >"$POLICY_RC_D"
+  chmod 755 "$POLICY_RC_D"
+  trap allow_service_starts EXIT
+}
+allow_service_starts() {
+  if grep -qs '^# dnsstop setup.sh:' "$POLICY_RC_D"; then rm -f "$POLICY_RC_D"; fi
+  trap - EXIT
+}
+
+# ...and they are disabled for the next boot (their packages enable them), and stopped
+# should one run all the same.
+TEST_ONLY_SERVICES=(prometheus.service prometheus-node-exporter.service)
+keep_services_off() {
+  command -v systemctl >/dev/null || return 0
+  local service
+  for service in "${TEST_ONLY_SERVICES[@]}"; do
+    if systemctl is-enabled --quiet "$service" 2>/dev/null; then
+      log "disabling $service (installed for the tests only)"
+      systemctl disable --quiet "$service" 2>/dev/null || true
+    fi
+    if systemctl is-active --quiet "$service" 2>/dev/null; then
+      log "stopping $service (installed for the tests only)"
+      systemctl stop "$service" || true
+    fi
+  done
 }
 
 # One run at a time: parallel `make` invocations would race on apt and on

@@ -3,6 +3,7 @@ source, NSD as its only upstream, `dig` as the client. Run by CTest."""
 
 import os
 import random
+import re
 import signal
 import socket
 import struct
@@ -351,6 +352,10 @@ class SnapshotLifecycleTest(ModuleTestCase):
         text = metrics_text()
         self.assertIn("dnsstop_snapshot_loaded 1", text)
         self.assertIn('dnsstop_list_entries{list="police"} 4', text)
+        installed = re.search(r"^dnsstop_snapshot_installed_timestamp_seconds (\d+)$", text, re.M)
+        self.assertIsNotNone(installed, text)
+        self.assertLess(abs(int(installed.group(1)) - time.time()), 60)
+        self.assertRegex(text, r"(?m)^dnsstop_cache_purge_duration_seconds \d+\.\d+$")
 
 
 def dns_query(name, query_id):

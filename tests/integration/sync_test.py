@@ -323,6 +323,9 @@ class SyncTest(unittest.TestCase):
         config = self.first_sync()
         self.assert_blocked("clean.org", blocked=False)
         self.assertEqual(self.metric(config, "dnsstop_sync_list_entries"), 2)
+        with open(self.served_file("police.manifest")) as manifest:
+            expires = int(re.search(r"^expires (\d+)$", manifest.read(), re.M).group(1))
+        self.assertEqual(self.metric(config, "dnsstop_sync_list_expiry_timestamp_seconds"), expires)
         result = self.sync(config)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(self.metric(config, "dnsstop_sync_requests_total"), 1)
