@@ -1,6 +1,8 @@
-// Synthesised answers for blocked names. Every RRset is flagged PACKED_RRSET_RPZ
-// so that, once cached, it never mixes with real data for the same name: Unbound's
-// own lookups for nameserver addresses and CNAME targets ask without the flag.
+// Synthesised answers for blocked names. The module never caches them (that would
+// hand the stop page's address to the iterator's own look-ups of name servers), but
+// a module before it may cache what it makes of them (dns64): every RRset is flagged
+// PACKED_RRSET_RPZ, as Unbound flags its own RPZ data, so that it never mixes with
+// real data for the same name.
 #include "plugin/answer_synthesis.h"
 
 #include <cstring>
@@ -88,12 +90,11 @@ AnswerSettings AnswerSettings::from_config(const AnswerConfig& config) {
           wire_from_name(config.soa_rname)};
 }
 
-dns_msg* synthesize_block_answer(module_qstate* qstate, Action action, std::size_t list_index,
-                                 const AnswerSettings& settings, std::span<const std::uint8_t> zone,
-                                 std::uint32_t serial) {
+dns_msg* synthesize_block_answer(module_qstate* qstate, Action action, const AnswerSettings& settings,
+                                 std::span<const std::uint8_t> zone, std::uint32_t serial) {
   regional* region = qstate->region;
   const query_info& qinfo = qstate->qinfo;
-  const std::uint32_t rrset_flags = PACKED_RRSET_RPZ | (static_cast<std::uint32_t>(list_index + 1) << kListFlagShift);
+  const std::uint32_t rrset_flags = PACKED_RRSET_RPZ;
   ub_packed_rrset_key* answers[2] = {nullptr, nullptr};
   std::size_t answer_count = 0;
   if (action == Action::kStoppage && qinfo.qclass == LDNS_RR_CLASS_IN) {

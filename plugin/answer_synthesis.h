@@ -7,13 +7,11 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <vector>
 
 #include "core/action.h"
 #include "core/config.h"
-#include "core/snapshot_format.h"
 #include "plugin/unbound_api.h"
 
 namespace dnsstop::plugin {
@@ -28,25 +26,10 @@ struct AnswerSettings {
   static AnswerSettings from_config(const AnswerConfig& config);
 };
 
-// Synthesised RRsets carry the deciding list's number in RRset flag bits that Unbound
-// does not use, so that a cache hit can tell its list without a lookup.
-inline constexpr std::uint32_t kListFlagShift = 16;
-inline constexpr std::uint32_t kListFlagMask = 0xFu << kListFlagShift;
-static_assert((kListFlagMask & unbound::kUnboundRrsetFlags) == 0, "list numbers must not touch Unbound's flags");
-static_assert(snapshot_format::kMaxLists < 16, "list numbers must fit the flag bits");
-
-// The snapshot list index a cached RRset's flags name, if a synthesised one.
-inline std::optional<std::size_t> list_of_synthesised(std::uint32_t rrset_flags) noexcept {
-  const std::uint32_t number = (rrset_flags & kListFlagMask) >> kListFlagShift;
-  if ((rrset_flags & PACKED_RRSET_RPZ) == 0 || number == 0) return std::nullopt;
-  return number - 1;
-}
-
-// The answer for `qstate->qinfo` under `action` (never kAllow), decided by snapshot
-// list `list_index`. `zone` is the listed entry's name in wire form, the owner of
-// the SOA; `serial` goes into it. Returns null when the region is out of memory.
-dns_msg* synthesize_block_answer(module_qstate* qstate, Action action, std::size_t list_index,
-                                 const AnswerSettings& settings, std::span<const std::uint8_t> zone,
-                                 std::uint32_t serial);
+// The answer for `qstate->qinfo` under `action` (never kAllow). `zone` is the listed
+// entry's name in wire form, the owner of the SOA; `serial` goes into it. Returns
+// null when the region is out of memory.
+dns_msg* synthesize_block_answer(module_qstate* qstate, Action action, const AnswerSettings& settings,
+                                 std::span<const std::uint8_t> zone, std::uint32_t serial);
 
 }  // namespace dnsstop::plugin

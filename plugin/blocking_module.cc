@@ -8,7 +8,6 @@
 
 #include "core/wire_name.h"
 #include "plugin/cache_purge.h"
-#include "plugin/mesh_roles.h"
 #include "plugin/metrics_textfile.h"
 
 namespace dnsstop::plugin {
@@ -22,13 +21,10 @@ std::int64_t unix_now() {
 
 std::span<const std::uint8_t> query_name(const query_info& qinfo) { return {qinfo.qname, qinfo.qname_len}; }
 
-// What a snapshot decides for a name, reduced to what a cached answer depends on:
-// blocked or not, the action, and the list number its RRsets carry.
-std::uint64_t cached_answer_class(const ActiveSnapshot* snapshot, std::span<const std::uint8_t> name) {
-  if (snapshot == nullptr) return 0;
-  const LookupResult verdict = snapshot->file->view().lookup_wire(name);
-  if (verdict.verdict != Verdict::kBlocked) return 0;
-  return (std::uint64_t{verdict.list} + 1) << 8 | static_cast<std::uint64_t>(snapshot->lists[verdict.list].action);
+// Whether a snapshot blocks a name: the cache holds only real data, which must go
+// when its owner becomes blocked (and may go when it is no longer).
+std::uint64_t is_blocked_in(const ActiveSnapshot* snapshot, std::span<const std::uint8_t> name) {
+  return snapshot != nullptr && snapshot->file->view().lookup_wire(name).verdict == Verdict::kBlocked ? 1 : 0;
 }
 
 // The first name of a message that a list blocks: its question name (for a resolved
@@ -40,7 +36,6 @@ std::uint64_t cached_answer_class(const ActiveSnapshot* snapshot, std::span<cons
 struct BlockedName {
   LookupResult verdict;
   std::span<const std::uint8_t> name;
-  bool is_query_name;
 };
 
 std::optional<BlockedName> first_blocked_name(const SnapshotView& view, const query_info& question,
@@ -52,7 +47,7 @@ std::optional<BlockedName> first_blocked_name(const SnapshotView& view, const qu
                                                                      const_cast<std::uint8_t*>(asked.data())) == 0);
     if (known_unlisted) return std::nullopt;
     const LookupResult verdict = view.lookup_wire(name);
-    if (verdict.verdict == Verdict::kBlocked) return BlockedName{verdict, name, is_query_name};
+    if (verdict.verdict == Verdict::kBlocked) return BlockedName{verdict, name};
     return std::nullopt;
   };
   if (auto blocked = check(asked, true)) return blocked;
@@ -124,13 +119,8 @@ void BlockingModule::on_new_query(module_qstate* qstate, int id) {
   }
   const std::span<const std::uint8_t> name = query_name(qstate->qinfo);
   const LookupResult verdict = snapshot->file->view().lookup_wire(name);
-  const bool listed = verdict.verdict == Verdict::kBlocked;
-  // The iterator's look-up of a name server's address is no client's answer: it
-  // resolves as usual, so that zones served from a listed host keep working. Its
-  // answer is kept out of the cache (on_upstream_response), where a client could
-  // find it.
-  if (listed && !dnsstop_is_internal_lookup(qstate)) {
-    qstate->ext_state[id] = answer_blocked(qstate, *snapshot, verdict, name, true) ? module_finished : module_error;
+  if (verdict.verdict == Verdict::kBlocked) {
+    qstate->ext_state[id] = answer_blocked(qstate, *snapshot, verdict, name) ? module_finished : module_error;
     return;
   }
   // Resolve; the iterator caches as it would without the module, but for responses
@@ -140,8 +130,7 @@ void BlockingModule::on_new_query(module_qstate* qstate, int id) {
     qstate->ext_state[id] = module_error;
     return;
   }
-  state->judged_in_generation = snapshot->generation;
-  state->listed_for_internal_lookup = listed;
+  state->unlisted_in_generation = snapshot->generation;
   qstate->minfo[id] = state;
   qstate->ext_state[id] = module_wait_module;
 }
@@ -153,19 +142,13 @@ void BlockingModule::on_resolved(module_qstate* qstate, int id) {
   if (qstate->return_msg == nullptr || qstate->return_msg->rep == nullptr) return;
   const auto snapshot = snapshot_.read();
   if (!snapshot) return;
-  const bool query_name_judged = state->judged_in_generation == snapshot->generation;
   const auto blocked = first_blocked_name(snapshot->file->view(), qstate->qinfo, *qstate->return_msg->rep,
-                                          query_name_judged && !state->listed_for_internal_lookup);
+                                          state->unlisted_in_generation == snapshot->generation);
   if (!blocked) return;
   // The iterator or validator may have stored this answer: from RRsets cached before
   // a swap, or decided with the snapshot before it. Neither may be served again.
   remove_cached_answer(qstate);
-  if (dnsstop_is_internal_lookup(qstate)) return;  // still only the iterator waits: the real answer
-  // An answer blocked for a name it leads through is not cached: it must follow that
-  // name's listing, and the cache purge only follows the query's own name.
-  if (!answer_blocked(qstate, *snapshot, blocked->verdict, blocked->name, blocked->is_query_name)) {
-    qstate->ext_state[id] = module_error;
-  }
+  if (!answer_blocked(qstate, *snapshot, blocked->verdict, blocked->name)) qstate->ext_state[id] = module_error;
 }
 
 void BlockingModule::on_upstream_response(module_qstate* qstate, const dns_msg* response) {
@@ -181,12 +164,12 @@ void BlockingModule::on_upstream_response(module_qstate* qstate, const dns_msg* 
 }
 
 bool BlockingModule::answer_blocked(module_qstate* qstate, const ActiveSnapshot& snapshot, const LookupResult& verdict,
-                                    std::span<const std::uint8_t> listed_name, bool cacheable) {
+                                    std::span<const std::uint8_t> listed_name) {
   const ActiveSnapshot::ListPolicy& policy = snapshot.lists[verdict.list];
   const ListInfo list = snapshot.file->view().list(verdict.list);
   const auto serial = static_cast<std::uint32_t>(list.serial != 0 ? list.serial : snapshot.file->view().created_unix());
-  dns_msg* answer = synthesize_block_answer(qstate, policy.action, verdict.list, answers_,
-                                            wire_suffix(listed_name, verdict.matched_labels), serial);
+  dns_msg* answer =
+      synthesize_block_answer(qstate, policy.action, answers_, wire_suffix(listed_name, verdict.matched_labels), serial);
   if (answer == nullptr) {
     log_err("dnsstop: out of memory while answering a blocked query");
     return false;
@@ -199,20 +182,7 @@ bool BlockingModule::answer_blocked(module_qstate* qstate, const ActiveSnapshot&
     log_info("dnsstop: blocked %s (list %.*s)", name_from_wire(query_name(qstate->qinfo)).c_str(),
              static_cast<int>(list.name.size()), list.name.data());
   }
-  if (cacheable && !qstate->no_cache_store) store_unless_swapped(qstate, answer->rep, snapshot.generation);
   return true;
-}
-
-// An answer decided with one snapshot must not stay cached if another was swapped in
-// meanwhile: the purge for that swap may already have walked past this entry.
-void BlockingModule::store_unless_swapped(module_qstate* qstate, reply_info* reply, std::uint64_t decided_generation) {
-  if (!unbound::store_in_cache(qstate, reply)) {
-    log_err("dnsstop: out of memory while caching an answer");
-    return;
-  }
-  const auto now = snapshot_.read();
-  const std::uint64_t current_generation = now ? now->generation : 0;
-  if (current_generation != decided_generation) remove_cached_answer(qstate);
 }
 
 void BlockingModule::remove_cached_answer(module_qstate* qstate) {
@@ -225,20 +195,6 @@ void BlockingModule::remove_cached_answer(module_qstate* qstate) {
 void BlockingModule::attach_ede(edns_option** list, regional* region, const ActiveSnapshot::ListPolicy& policy) {
   edns_opt_list_append_ede(list, region, static_cast<sldns_ede_code>(policy.ede_code),
                            policy.ede_text.empty() ? nullptr : policy.ede_text.c_str());
-}
-
-void BlockingModule::on_cache_hit(const query_info*, const reply_info* reply, edns_option** edns_out,
-                                  regional* region) {
-  // Only synthesised answers carry a list number; the purge after every swap keeps it
-  // current, so no lookup is needed here.
-  if (reply == nullptr || reply->rrset_count == 0) return;
-  const std::optional<std::size_t> list = list_of_synthesised(reply->rrsets[0]->rk.flags);
-  if (!list) return;
-  const auto snapshot = snapshot_.read();
-  if (!snapshot || *list >= snapshot->file->view().list_count()) return;
-  const ActiveSnapshot::ListPolicy& policy = snapshot->lists[*list];
-  attach_ede(edns_out, region, policy);
-  counters_.count_blocked(policy.counter);
 }
 
 std::size_t BlockingModule::memory_bytes() const {
@@ -307,15 +263,15 @@ void BlockingModule::install(std::shared_ptr<const LoadedSnapshot> file) {
     }
   }
 
-  // Swap first, then purge: an answer cached after the purge was decided with the
-  // new snapshot (store_unless_swapped sees to the ones decided just before).
+  // Swap first, then purge: an answer cached after the purge was judged with the new
+  // snapshot (on_resolved judges again those stored just before).
   const std::optional<ActiveSnapshot> previous = std::move(current_);
   current_ = next;
   snapshot_.replace(std::make_unique<const ActiveSnapshot>(std::move(next)));
   const auto started = std::chrono::steady_clock::now();
   const PurgeCounts purged = purge_changed_names(
-      env_, [&](std::span<const std::uint8_t> name) { return cached_answer_class(previous ? &*previous : nullptr, name); },
-      [&](std::span<const std::uint8_t> name) { return cached_answer_class(&*current_, name); });
+      env_, [&](std::span<const std::uint8_t> name) { return is_blocked_in(previous ? &*previous : nullptr, name); },
+      [&](std::span<const std::uint8_t> name) { return is_blocked_in(&*current_, name); });
   purged_entries_.fetch_add(purged.messages + purged.rrsets, std::memory_order_relaxed);
   const auto purge_time = std::chrono::steady_clock::now() - started;
   const auto purge_ms = std::chrono::duration_cast<std::chrono::milliseconds>(purge_time).count();

@@ -1,13 +1,12 @@
 // BlockingModule: the module's whole state inside Unbound, one instance per
-// dynlib load. It answers queries for listed names, keeps every upstream response
-// that leads to a listed name out of the cache, checks every resolved answer (CNAME
-// chains included), keeps the snapshot current from a background thread, and
-// purges the cache when the lists change.
+// dynlib load. It answers queries for listed names (never from the cache), keeps
+// every upstream response that leads to a listed name out of the cache, checks
+// every resolved answer (CNAME chains included), keeps the snapshot current from a
+// background thread, and purges the cache when the lists change.
 // docs/unbound-module.md explains the design and what was verified in Unbound.
 //
 // Threads: constructed and destroyed in Unbound's main thread (init/deinit);
-// operate(), on_upstream_response() and on_cache_hit() run in any worker thread and
-// take no lock; the watcher thread it owns is joined by the destructor.
+// operate() and on_upstream_response() run in any worker thread and take no lock; the watcher thread it owns is joined by the destructor.
 #pragma once
 
 #include <array>
@@ -57,25 +56,18 @@ class BlockingModule {
   // response before it stores anything of it: a response that names a listed name
   // (its question, or an owner or CNAME/DNAME target of its answer) is not stored.
   void on_upstream_response(module_qstate* qstate, const dns_msg* response);
-  // Unbound's reply_cache callback: adds the EDE and counts blocked answers served
-  // from the cache, which never reach operate().
-  void on_cache_hit(const query_info* qinfo, const reply_info* reply, edns_option** edns_out, regional* region);
   // For Unbound's get_mem: the module and its snapshot.
   std::size_t memory_bytes() const;
 
  private:
   struct QueryState {
-    // The snapshot that judged the query name at the start: it found it unlisted,
-    // or listed but asked by the iterator for a name server's address.
-    std::uint64_t judged_in_generation;
-    bool listed_for_internal_lookup;
+    std::uint64_t unlisted_in_generation;  // the snapshot that found the query name unlisted
   };
 
   void on_new_query(module_qstate* qstate, int id);
   void on_resolved(module_qstate* qstate, int id);
   bool answer_blocked(module_qstate* qstate, const ActiveSnapshot& snapshot, const LookupResult& verdict,
-                      std::span<const std::uint8_t> listed_name, bool cacheable);
-  void store_unless_swapped(module_qstate* qstate, reply_info* reply, std::uint64_t decided_generation);
+                      std::span<const std::uint8_t> listed_name);
   void remove_cached_answer(module_qstate* qstate);
   void attach_ede(edns_option** list, regional* region, const ActiveSnapshot::ListPolicy& policy);
 

@@ -1,5 +1,5 @@
 // The six functions Unbound's dynlib module looks up in the shared object, and the
-// reply_cache callback. They only translate to BlockingModule: no exception may
+// query_response callback. They only translate to BlockingModule: no exception may
 // cross into Unbound's C code.
 #include <cstdlib>
 #include <exception>
@@ -22,12 +22,6 @@ BlockingModule* module_of(module_env* env, int id) {
 
 int upstream_response(module_qstate* qstate, dns_msg* response, int, void* module) {
   static_cast<BlockingModule*>(module)->on_upstream_response(qstate, response);
-  return 1;
-}
-
-int reply_from_cache(query_info* qinfo, module_qstate*, reply_info* reply, int, edns_data*, edns_option** edns_out,
-                     comm_reply*, regional* region, timeval*, int, void* module) {
-  static_cast<BlockingModule*>(module)->on_cache_hit(qinfo, reply, edns_out, region);
   return 1;
 }
 
@@ -60,12 +54,9 @@ DNSSTOP_EXPORT int init(module_env* env, int id) {
     log_err("dnsstop: not starting: %s", error.what());
     return 0;
   }
-  if (!dynlib->inplace_cb_register_wrapped(reinterpret_cast<void*>(&reply_from_cache), inplace_cb_reply_cache, module,
-                                           env, id) ||
-      !dynlib->inplace_cb_register_wrapped(reinterpret_cast<void*>(&upstream_response), inplace_cb_query_response,
+  if (!dynlib->inplace_cb_register_wrapped(reinterpret_cast<void*>(&upstream_response), inplace_cb_query_response,
                                            module, env, id)) {
-    log_err("dnsstop: not starting: cannot register Unbound callbacks");
-    dynlib->inplace_cb_delete_wrapped(env, inplace_cb_reply_cache, id);
+    log_err("dnsstop: not starting: cannot register the query-response callback");
     delete module;
     return 0;
   }
@@ -76,7 +67,6 @@ DNSSTOP_EXPORT int init(module_env* env, int id) {
 
 DNSSTOP_EXPORT void deinit(module_env* env, int id) {
   auto* dynlib = static_cast<dynlibmod_env*>(env->modinfo[id]);
-  dynlib->inplace_cb_delete_wrapped(env, inplace_cb_reply_cache, id);
   dynlib->inplace_cb_delete_wrapped(env, inplace_cb_query_response, id);
   delete static_cast<BlockingModule*>(dynlib->dyn_env);
   dynlib->dyn_env = nullptr;

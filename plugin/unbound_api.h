@@ -44,21 +44,6 @@ extern "C" {
 
 namespace dnsstop::unbound {
 
-// The RRset flag bits Unbound itself uses; synthesised RRsets must keep clear of them.
-inline constexpr std::uint32_t kUnboundRrsetFlags =
-    PACKED_RRSET_NSEC_AT_APEX | PACKED_RRSET_PARENT_SIDE | PACKED_RRSET_SOA_NEG | PACKED_RRSET_RPZ |
-    PACKED_RRSET_FIXEDTTL
-#if DNSSTOP_UNBOUND_VERSION >= 12200
-    | PACKED_RRSET_UNVERIFIED_GLUE
-#endif
-#if DNSSTOP_UNBOUND_VERSION >= 12500
-    | PACKED_RRSET_UPSTREAM_0TTL
-#endif
-#if DNSSTOP_UNBOUND_VERSION >= 12600
-    | PACKED_RRSET_0TTL_GRACE
-#endif
-    ;
-
 // The reply header for a synthesised answer: one question, no prefetch,
 // serve-expired or no-recursion TTL of its own, never secure, no EDE of Unbound's.
 inline reply_info* make_reply(regional* region, std::uint16_t flags, std::size_t answer_rrsets,
@@ -73,17 +58,6 @@ inline reply_info* make_reply(regional* region, std::uint16_t flags, std::size_t
 #else
   return construct_reply_info_base(region, flags, 1, ttl, ttl, ttl, answer_rrsets, authority_rrsets, 0, total,
                                    sec_status_insecure);
-#endif
-}
-
-// Stores a final answer in the message and RRset caches, as the iterator would.
-inline bool store_in_cache(module_qstate* qstate, reply_info* reply) {
-#if DNSSTOP_UNBOUND_VERSION >= 12300  // 1.23 added is_valrec
-  return dns_cache_store(qstate->env, &qstate->qinfo, reply, 0, 0, 0, nullptr, qstate->query_flags,
-                         qstate->qstarttime, qstate->is_valrec) != 0;
-#else
-  return dns_cache_store(qstate->env, &qstate->qinfo, reply, 0, 0, 0, nullptr, qstate->query_flags,
-                         qstate->qstarttime) != 0;
 #endif
 }
 

@@ -281,8 +281,8 @@ class Hierarchy:
     def __init__(self, directory):
         self.directory = directory
         base = self.free_base()
-        self.root_address, self.tld_address, self.zones_address, self.broken_address = (
-            f"{base}.{n}" for n in (1, 2, 3, 4))
+        self.root_address, self.tld_address, self.zones_address, self.broken_address, self.stop_page_address = (
+            f"{base}.{n}" for n in (1, 2, 3, 4, 5))
         zones = {name: self.zone_text(name, records.format(zones_address=self.zones_address),
                                       HIERARCHY_NAME_SERVERS.get(name, "ns.zones.nic."))
                  for name, records in HIERARCHY_ZONES.items()}
@@ -315,6 +315,10 @@ ns.broken.nic. A {self.broken_address}
             self.zones = self.serve("zones", signed, self.zones_address)
             self.broken = ServfailServer(self.broken_address)
             self.servers.append(self.broken)
+            # A resolver under test gets this as its stop page's address: a DNS query
+            # sent to it is a stop page address handed to the iterator.
+            self.stop_page = ServfailServer(self.stop_page_address)
+            self.servers.append(self.stop_page)
         except BaseException:
             self.stop()
             raise
@@ -328,14 +332,14 @@ ns.broken.nic. A {self.broken_address}
         for _ in range(50):
             base = f"127.{random.randint(1, 254)}.{random.randint(0, 255)}"
             try:
-                for n in (1, 2, 3, 4):
+                for n in (1, 2, 3, 4, 5):
                     for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
                         with socket.socket(socket.AF_INET, kind) as probe:
                             probe.bind((f"{base}.{n}", 53))
                 return base
             except OSError:
                 continue
-        raise RuntimeError("no free 127.X.Y.0/24 with port 53 free on .1 to .4")
+        raise RuntimeError("no free 127.X.Y.0/24 with port 53 free on .1 to .5")
 
     @staticmethod
     def zone_text(name, records, name_server="ns.zones.nic."):
@@ -391,6 +395,7 @@ class DnsstopConfig:
     when_missing: str = "resolve"
     metrics_textfile: str = ""
     ttl: int = 60
+    stoppage_ipv4: list = field(default_factory=lambda: [STOP_PAGE_V4])
     stoppage_ipv6: list = field(default_factory=lambda: [STOP_PAGE_V6])
 
     def yaml(self):
@@ -400,7 +405,7 @@ class DnsstopConfig:
             f"  when_missing: {self.when_missing}",
             "  check_interval_ms: 100",
             "answers:",
-            f"  stoppage_ipv4: [{STOP_PAGE_V4}]",
+            "  stoppage_ipv4: [" + ", ".join(self.stoppage_ipv4) + "]",
             "  stoppage_ipv6: [" + ", ".join(f'"{address}"' for address in self.stoppage_ipv6) + "]",
             f"  ttl: {self.ttl}",
             "lists:",
