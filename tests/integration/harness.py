@@ -467,14 +467,14 @@ class Unbound:
     PORT_ATTEMPTS = 3
 
     def __init__(self, directory, upstream, dnsstop_config, threads=1, extra="", binary=UNBOUND,
-                 module_config="dynlib validator iterator"):
+                 module_config="dynlib validator iterator", sections=""):
         for attempt in range(self.PORT_ATTEMPTS):
-            self.start(directory, upstream, dnsstop_config, threads, extra, binary, module_config)
+            self.start(directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections)
             if self.process.alive() or not PORT_TAKEN.search(self.log_text()) or attempt + 1 == self.PORT_ATTEMPTS:
                 return
             self.process.stop()
 
-    def start(self, directory, upstream, dnsstop_config, threads, extra, binary, module_config):
+    def start(self, directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections):
         if binary is None or MODULE is None:
             raise RuntimeError("DNSSTOP_UNBOUND and DNSSTOP_MODULE name the Unbound and its module: run under ctest")
         self.port = free_port()
@@ -485,7 +485,8 @@ class Unbound:
         self.unbound_conf = os.path.join(directory, "unbound.conf")
         with open(self.unbound_conf, "w") as out:
             out.write(resolver_conf(directory, self.port, upstream, module_config, threads=threads,
-                                    server_extra=extra, sections=f'dynlib:\n    dynlib-file: "{MODULE}"\n'))
+                                    server_extra=extra,
+                                    sections=f'dynlib:\n    dynlib-file: "{MODULE}"\n' + sections))
         env = dict(os.environ, DNSSTOP_CONFIG=self.config_path)
         self.process = Process([binary, "-d", "-c", self.unbound_conf], os.path.join(directory, "unbound.log"), env)
         wait_until(lambda: not self.process.alive() or dig(self.port, "clean.org").status != "NO ANSWER", 20,

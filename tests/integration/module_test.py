@@ -446,7 +446,7 @@ class ModuleChainTest(ModuleTestCase):
 class EncryptedTransportTest(ModuleTestCase):
     """DNS over TLS and over HTTPS from the same Unbound: blocked and resolved alike."""
 
-    def test_dot_and_doh_block_with_ede_and_resolve(self):
+    def test_dot_and_doh_block_with_ede_and_resolve_and_clients_discover_them(self):
         directory = os.path.join(self.directory, "tls")
         os.makedirs(directory)
         key, cert = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
@@ -460,7 +460,16 @@ class EncryptedTransportTest(ModuleTestCase):
     https-port: {https_port}
     tls-service-key: "{key}"
     tls-service-pem: "{cert}"
+    local-zone: "resolver.arpa." static
+    local-data: '_dns.resolver.arpa. 300 IN SVCB 1 resolver.test. alpn=dot port={tls_port}'
+    local-data: '_dns.resolver.arpa. 300 IN SVCB 2 resolver.test. alpn=h2 port={https_port} key7="/dns-query{{?dns}}"'
 """)
+        # Discovery of Designated Resolvers (RFC 9462): what a browser asks first. key7 is
+        # dohpath (RFC 9461), which 1.17 only reads in the generic form.
+        ddr = self.ask("_dns.resolver.arpa", "SVCB")
+        self.assertEqual(ddr.data("SVCB"), [f'1 resolver.test. alpn="dot" port={tls_port}',
+                                            f'2 resolver.test. alpn="h2" port={https_port} key7="/dns-query{{?dns}}"'],
+                         ddr.text)
         for transport, port in (("+tls", tls_port), ("+https", https_port)):
             with self.subTest(transport=transport):
                 blocked = h.dig(port, "www.example.com", "A", transport)

@@ -33,12 +33,15 @@ class RecursionTestCase(unittest.TestCase):
         cls.hierarchy.stop()
         cls.temp.__exit__(None, None, None)
 
-    def start(self, module_config, extra=""):
-        """An Unbound on the hierarchy with `module_config`; with or without the module."""
-        directory = os.path.join(self.directory, f"{self.id().rsplit('.', 1)[-1]}-{module_config.replace(' ', '-')}")
+    def start(self, module_config, extra="", sections="", label=""):
+        """An Unbound on the hierarchy with `module_config`; with or without the module.
+        extra: more server: lines; sections: more sections (stub-zone: ...)."""
+        name = f"{self.id().rsplit('.', 1)[-1]}-{label}-{module_config.replace(' ', '-')}"
+        directory = os.path.join(self.directory, name)
         os.makedirs(directory)
         unbound = h.Unbound(directory, self.hierarchy.root_upstream, self.dnsstop_config(),
-                            extra=self.hierarchy.resolver_settings() + extra, module_config=module_config)
+                            extra=self.hierarchy.resolver_settings() + extra, module_config=module_config,
+                            sections=sections)
         self.addCleanup(unbound.stop)
         self.assertTrue(unbound.process.alive(), unbound.log_text())
         return unbound
@@ -91,30 +94,19 @@ class CachingTest(RecursionTestCase):
         self.assert_stop_page(chained)
         self.assertNotIn("ad", chained.flags, chained.text)
 
-    def test_stub_no_cache_zone_stays_uncached(self):
-        no_cache_zone = f"""stub-zone:
+    def test_stub_and_forward_no_cache_zones_stay_uncached(self):
+        for kind in ("stub", "forward"):
+            no_cache_zone = f"""{kind}-zone:
     name: "clean.org."
-    stub-addr: {self.hierarchy.zones_address}
-    stub-no-cache: yes
+    {kind}-addr: {self.hierarchy.zones_address}
+    {kind}-no-cache: yes
 """
-        costs = {}
-        for chain in (PLAIN_CHAIN, MODULE_CHAIN):
-            directory = os.path.join(self.directory, f"nocache-{chain.split()[0]}")
-            os.makedirs(directory)
-            unbound = h.Unbound(directory, self.hierarchy.root_upstream, self.dnsstop_config(),
-                                extra=self.hierarchy.resolver_settings(), module_config=chain)
-            self.addCleanup(unbound.stop)
-            # A stub-zone needs its own section: append it and restart on the same files.
-            unbound.stop()
-            with open(unbound.unbound_conf, "a") as conf:
-                conf.write(no_cache_zone)
-            unbound.process = h.Process([h.UNBOUND, "-d", "-c", unbound.unbound_conf],
-                                        os.path.join(directory, "unbound-nocache.log"),
-                                        dict(os.environ, DNSSTOP_CONFIG=unbound.config_path))
-            h.wait_until(lambda: self.ask(unbound, "clean.org").status == "NOERROR", 20, "Unbound to answer")
-            costs[chain] = self.upstream_queries_for(unbound, ["clean.org"] * 5)["zones"]
-        self.assertEqual(costs[PLAIN_CHAIN], 5)  # asked anew every time
-        self.assertEqual(costs[MODULE_CHAIN], costs[PLAIN_CHAIN])
+            costs = {}
+            for chain in (PLAIN_CHAIN, MODULE_CHAIN):
+                unbound = self.start(chain, sections=no_cache_zone, label=kind)
+                costs[chain] = self.upstream_queries_for(unbound, ["clean.org"] * 5)["zones"]
+            self.assertEqual(costs[PLAIN_CHAIN], 5, kind)  # asked anew every time
+            self.assertEqual(costs[MODULE_CHAIN], costs[PLAIN_CHAIN], kind)
 
     def test_servfail_is_cached_as_without_the_module(self):
         costs = {}
