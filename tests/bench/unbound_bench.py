@@ -48,7 +48,8 @@ from dataclasses import asdict, dataclass, field
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import STOP_PAGE_V4, STOP_PAGE_V6, DnsstopConfig, Nsd, Process, free_port, resolver_conf  # noqa: E402
+from harness import (STOP_PAGE_V4, STOP_PAGE_V6, DnsstopConfig, Hierarchy, Nsd, Process, free_port,  # noqa: E402
+                     resolver_conf)
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The Unbound under test and the module built for it (tests/bench/run.sh names one
@@ -246,6 +247,21 @@ def root_zone(tlds):
     for tld in tlds:
         lines += [f"*.{tld}. A {WILDCARD_V4}", f"*.{tld}. AAAA {WILDCARD_V6}"]
     return "\n".join(lines) + "\n"
+
+
+def recursion_zones(tlds, base):
+    """The same wildcard data as root_zone, but as an ISP's resolver meets it: a root
+    server at BASE.1 that delegates every TLD to a TLD server at BASE.2. Unsigned, so
+    that no aggressive NSEC use can answer a miss from the cache."""
+    root = [f"$TTL {ANSWER_TTL * 12}", ". SOA ns.nic. hostmaster.nic. 1 3600 600 86400 3600", ". NS ns.nic.",
+            f"ns.nic. A {base}.1", f"ns.tld.nic. A {base}.2"]
+    tld_zones = {}
+    for tld in tlds:
+        root.append(f"{tld}. NS ns.tld.nic.")
+        tld_zones[f"{tld}."] = "\n".join([
+            f"$TTL {ANSWER_TTL * 12}", f"{tld}. SOA ns.tld.nic. hostmaster.nic. 1 3600 600 86400 3600",
+            f"{tld}. NS ns.tld.nic.", f"*.{tld}. A {WILDCARD_V4}", f"*.{tld}. AAAA {WILDCARD_V6}"]) + "\n"
+    return {".": "\n".join(root) + "\n"}, tld_zones
 
 
 # --- the four resolvers ------------------------------------------------------------
@@ -740,6 +756,62 @@ def bench_all(directory, workload, nsd_port, output_dir, seconds):
             for key in VARIANTS}
 
 
+def bench_recursion(directory, workload, output_dir, seconds):
+    """The cache-miss set once more, with plain Unbound and the module recursing from
+    a root server instead of asking one server for everything: how many root and
+    TLD queries a miss costs shows whether the iterator still caches its referrals."""
+    base = Hierarchy.free_base()
+    root_zones, tld_zones = recursion_zones(top_level_domains(workload), base)
+    wrap = lambda command: pinned(command, CLIENT_CPUS)  # noqa: E731
+    root = Nsd(os.path.join(directory, "recursion-root"), zones=root_zones, address=f"{base}.1", port=53, wrap=wrap)
+    tld = None
+    try:
+        tld = Nsd(os.path.join(directory, "recursion-tld"), zones=tld_zones, address=f"{base}.2", port=53,
+                  server_count=len(CLIENT_CPUS.split(",")), wrap=wrap)
+        results = {}
+        for key in ("plain", "dnsstop"):
+            instance_directory = os.path.join(directory, f"recursion-{key}")
+            os.makedirs(instance_directory)
+            variant = VARIANTS[key](instance_directory, workload, output_dir)
+            memory_limit, _ = memory_limit_or_skip_reason(key, workload.name_count)
+            log(f"{key}, recursing: starting")
+            unbound = RunningUnbound(instance_directory, f"{base}.1", variant, memory_limit)
+            try:
+                unbound.wait_ready(workload.probe_name, [STOP_PAGE_V4] if variant.blocks else None,
+                                   timeout=60 + workload.name_count * 300e-6)
+                before = (root.queries(), tld.queries())
+                miss = dnsperf(unbound, workload.miss, seconds, once=True)
+                root_queries, tld_queries = root.queries() - before[0], tld.queries() - before[1]
+            finally:
+                unbound.stop()
+            results[key] = {"cache_miss": miss, "root_queries": root_queries, "tld_queries": tld_queries,
+                            "root_queries_per_miss": round(root_queries / max(miss.completed, 1), 4),
+                            "tld_queries_per_miss": round(tld_queries / max(miss.completed, 1), 4)}
+        results["dnsstop"]["cache_miss_vs_plain"] = ratio(results["dnsstop"]["cache_miss"].qps,
+                                                          results["plain"]["cache_miss"].qps)
+        return results
+    finally:
+        if tld:
+            tld.stop()
+        root.stop()
+
+
+def recursion_table(recursion):
+    lines = ["| recursing from the root: cache misses | plain Unbound | dnsstop module | target for dnsstop |",
+             "|---|---|---|---|"]
+    plain, module = recursion["plain"], recursion["dnsstop"]
+    target = TARGETS["cache_miss"]
+    met = module["cache_miss_vs_plain"] is not None and module["cache_miss_vs_plain"] >= target
+    lines.append(f"| cache-miss qps, x plain's | {cell(plain['cache_miss'].qps)} | "
+                 f"{cell(module['cache_miss'].qps, ratio_value=module['cache_miss_vs_plain'])} | "
+                 f"{verdict_text(f'>= {target}x', met)} |")
+    for key, label in (("root", "root"), ("tld", "TLD")):
+        lines.append(f"| {label} server queries per miss (of {plain['cache_miss'].completed:,} / "
+                     f"{module['cache_miss'].completed:,} misses) | {plain[f'{key}_queries_per_miss']} | "
+                     f"{module[f'{key}_queries_per_miss']} | as plain |")
+    return "\n".join(lines)
+
+
 # --- the report --------------------------------------------------------------------
 
 def ratio(value, base):
@@ -935,14 +1007,16 @@ def run(output_dir, n, seconds, directory):
         results = bench_all(directory, workload, nsd.port, output_dir, seconds)
     finally:
         nsd.stop()
+    recursion = bench_recursion(directory, workload, output_dir, seconds)
     results = with_ratios(results)
     met = verdicts(results["dnsstop"])
     report = {"date": time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(started)), "machine": machine_info,
               "list_entries": n, "dnsperf_seconds": seconds, "schedule": SCHEDULE,
               "outstanding_queries": OUTSTANDING_QUERIES, "latency_rate_qps": LATENCY_RATE,
               "unbound_cpu": UNBOUND_CPU, "client_cpus": CLIENT_CPUS, "targets": TARGETS,
-              "dnsstop_targets_met": met, "instances": results, "duration_s": round(time.time() - started)}
-    return report, markdown_table(results, met)
+              "dnsstop_targets_met": met, "instances": results, "recursion": recursion,
+              "duration_s": round(time.time() - started)}
+    return report, markdown_table(results, met) + "\n\n" + recursion_table(recursion)
 
 
 def main():
