@@ -2,6 +2,8 @@
 // snapshot current. docs/unbound-module.md explains why it works this way.
 #include "plugin/blocking_module.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -123,7 +125,7 @@ void BlockingModule::on_new_query(module_qstate* qstate, int id) {
   }
   const std::span<const std::uint8_t> name = query_name(qstate->qinfo);
   const LookupResult verdict = snapshot->file->view().lookup_wire(name);
-  if (verdict.verdict == Verdict::kBlocked) {
+  if (verdict.verdict == Verdict::kBlocked && !is_protected(name)) {
     qstate->ext_state[id] = answer_blocked(qstate, *snapshot, verdict, name, true) ? module_finished : module_error;
     return;
   }
@@ -151,8 +153,9 @@ void BlockingModule::on_resolved(module_qstate* qstate, int id) {
   std::uint64_t generation = 0;
   if (snapshot) {
     generation = snapshot->generation;
-    if (const auto blocked =
-            first_blocked_name(snapshot->file->view(), *qstate, state->unlisted_in_generation == generation)) {
+    const auto blocked =
+        first_blocked_name(snapshot->file->view(), *qstate, state->unlisted_in_generation == generation);
+    if (blocked && !is_protected(query_name(qstate->qinfo))) {
       // An answer blocked for a name it leads through is not cached: it must follow
       // that name's listing, and the cache purge only follows the query's own name.
       if (!answer_blocked(qstate, *snapshot, blocked->verdict, blocked->name, blocked->is_query_name)) {
@@ -199,6 +202,13 @@ void BlockingModule::store_unless_swapped(module_qstate* qstate, reply_info* rep
   if (current_generation != decided_generation) {
     slabhash_remove(env_->msg_cache, query_info_hash(&qstate->qinfo, qstate->query_flags), &qstate->qinfo);
   }
+}
+
+bool BlockingModule::is_protected(std::span<const std::uint8_t> name) const {
+  if (config_.protected_names.empty()) return false;
+  std::string text = name_from_wire(name);
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::binary_search(config_.protected_names.begin(), config_.protected_names.end(), text);
 }
 
 void BlockingModule::attach_ede(edns_option** list, regional* region, const ActiveSnapshot::ListPolicy& policy) {
