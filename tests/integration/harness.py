@@ -205,6 +205,7 @@ class DnsstopConfig:
     when_missing: str = "resolve"
     metrics_textfile: str = ""
     ttl: int = 60
+    protected_names: list = field(default_factory=list)
 
     def yaml(self):
         lines = [
@@ -224,6 +225,8 @@ class DnsstopConfig:
                 if key in entry:
                     value = entry[key]
                     lines.append(f"    {key}: " + (f"\"{value}\"" if isinstance(value, str) and key == "ede_text" else str(value)))
+        if self.protected_names:
+            lines.append("protected_names: [" + ", ".join(self.protected_names) + "]")
         if self.metrics_textfile:
             lines += ["metrics:", f"  textfile: {self.metrics_textfile}", "  interval_seconds: 1"]
         return "\n".join(lines) + "\n"
