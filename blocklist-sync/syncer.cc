@@ -433,7 +433,7 @@ void Syncer::take_pin_request(std::size_t index, std::uint64_t now, std::vector<
   const ListConfig& list = config_.lists[index];
   Held& held = held_[index];
   const std::uint64_t wanted = store_.read_request(list.name, "pin").value_or(0);
-  if (wanted == held.state.pinned || wanted == held.refused_pin) return;
+  if (wanted == held.state.pinned || (wanted != 0 && wanted == held.refused_pin)) return;
   JournalRecord record;
   record.time_unix = now;
   const std::string before = in_force_text(index);
@@ -482,7 +482,19 @@ void Syncer::take_approve_request(std::size_t index, std::uint64_t now) {
   const ListConfig& list = config_.lists[index];
   const std::optional<std::uint64_t> serial = store_.read_request(list.name, "approve");
   if (!serial) return;
-  store_.remove_request(list.name, "approve");
+  // Taken once, whatever comes of it; removed last, so that the waiting command then
+  // finds the state it asked for.
+  struct RemoveWhenDone {
+    const StateStore& store;
+    const std::string& list;
+    ~RemoveWhenDone() {
+      try {
+        store.remove_request(list, "approve");
+      } catch (const std::exception& error) {
+        log_line(LogLevel::kError, "list " + list + ": " + error.what());
+      }
+    }
+  } remove_when_done{store_, list.name};
   const ListState& state = held_[index].state;
   if (!state.held || state.held->serial != *serial) {
     log_line(LogLevel::kError, describe_list(list) + ": cannot approve serial " + std::to_string(*serial) +
