@@ -7,12 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <system_error>
-
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <stdexcept>
+#include <system_error>
 
 #include "blocklist-sync/files.h"
 #include "core/file_io.h"
@@ -55,7 +54,7 @@ PublishedFile write_published(const std::string& directory, const std::string& n
   return {name, text.size(), sha256(text)};
 }
 
-// Serials of the co-signature files NAME.manifest.minisig.N in `directory`, ascending.
+// The numbers N >= 2 of the co-signature files NAME.manifest.minisig.N in `directory`, ascending.
 std::vector<std::uint64_t> cosignature_numbers(const std::string& directory, const std::string& list) {
   std::vector<std::uint64_t> numbers;
   DIR* dir = ::opendir(directory.c_str());
@@ -74,6 +73,7 @@ std::vector<std::uint64_t> cosignature_numbers(const std::string& directory, con
   return numbers;
 }
 
+// mkdir -p: each missing directory of `path`, 0755 (what a static server serves).
 void make_directories(const std::string& path) {
   for (std::size_t slash = path.find('/', 1); ; slash = path.find('/', slash + 1)) {
     const std::string prefix = path.substr(0, slash);

@@ -12,9 +12,6 @@
 
 namespace dnsstop::sync {
 
-using dnsstop::Reason;
-using dnsstop::reason_name;
-
 class Rejection : public std::runtime_error {
  public:
   Rejection(Reason reason, const std::string& what) : runtime_error(what), reason_(reason) {}

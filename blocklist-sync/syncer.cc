@@ -225,13 +225,15 @@ void Syncer::sync_remote(std::size_t index, std::uint64_t now) {
   }
   const std::vector<std::string> signers = signer_names(signed_by.signers);
   // From here on the serial is authenticated (by at least one trusted signature), so
-  // a refusal is journaled against it.
+  // a refusal is journaled against it. With too few signatures the manifest is not
+  // read, but the valid signature's trusted comment names the serial.
   std::uint64_t serial = 0;
-  try {
-    if (signed_by.failure && signed_by.failure->reason == Reason::kTooFewSignatures) {
+  if (signed_by.failure && signed_by.failure->reason == Reason::kTooFewSignatures) {
+    try {
       serial = parse_trusted_comment(signatures.front().trusted_comment).serial;
+    } catch (const ManifestError&) {
+      // A malformed comment leaves the serial unknown: the refusal is logged and counted only.
     }
-  } catch (const ManifestError&) {
   }
   try {
     enforce(signed_by.failure);
@@ -331,7 +333,8 @@ void Syncer::apply(std::size_t index, Candidate candidate, Decision decision, co
   }
   if (next.held && next.held->serial <= candidate.info.serial) next.held.reset();  // approved or superseded
   const bool pinned = next.pinned != 0;
-  const std::string previous_lines = pinned ? std::string() : in_force_text(index);
+  ListDelta change;
+  if (!pinned) change = diff_lists(in_force_text(index), candidate.text, 0, 0);
   save_state(index, std::move(next), {{candidate.info.serial, &candidate.text}});
 
   JournalRecord record;
@@ -342,7 +345,6 @@ void Syncer::apply(std::size_t index, Candidate candidate, Decision decision, co
   record.psl_version = psl_.version();
   record.why = why;
   if (!pinned) {
-    ListDelta change = diff_lists(previous_lines, candidate.text, 0, 0);
     record.added_count = change.added.size();
     record.removed_count = change.removed.size();
     record.added = std::move(change.added);
@@ -371,8 +373,7 @@ void Syncer::hold(std::size_t index, Candidate candidate, const RuleFailure& fai
   next.held = candidate.info;
   next.held_reason = failure.reason;
   next.held_why = failure.detail;
-  const ListDelta change =
-      diff_lists(statuses_[index].has_list ? in_force_text(index) : std::string(), candidate.text, 0, 0);
+  const ListDelta change = diff_lists(in_force_text(index), candidate.text, 0, 0);
   save_state(index, std::move(next), {{candidate.info.serial, &candidate.text}});
   ++statuses_[index].failures[static_cast<std::size_t>(failure.reason)];
   JournalRecord record;
@@ -436,7 +437,6 @@ void Syncer::take_pin_request(std::size_t index, std::uint64_t now, std::vector<
   if (wanted == held.state.pinned || (wanted != 0 && wanted == held.refused_pin)) return;
   JournalRecord record;
   record.time_unix = now;
-  const std::string before = in_force_text(index);
   std::string after;
   ListState next = held.state;
   if (wanted != 0) {
@@ -462,15 +462,15 @@ void Syncer::take_pin_request(std::size_t index, std::uint64_t now, std::vector<
     record.why = "unpinned by the operator; following the publisher again";
     poll_now.push_back(index);
   }
-  held.refused_pin = 0;
-  save_state(index, std::move(next), {});
-  held.pinned_text = wanted != 0 ? after : std::string();
-  ListDelta change = diff_lists(before, after, 0, 0);
+  ListDelta change = diff_lists(in_force_text(index), after, 0, 0);
   record.added_count = change.added.size();
   record.removed_count = change.removed.size();
   record.added = std::move(change.added);
   record.removed = std::move(change.removed);
+  held.refused_pin = 0;
+  save_state(index, std::move(next), {});
   set_in_force(index, after);
+  held.pinned_text = wanted != 0 ? std::move(after) : std::string();
   journal(index, std::move(record));
   log_line(LogLevel::kWarning, describe_list(list) + ": " +
                                    (wanted != 0 ? "pinned serial " + std::to_string(wanted) + " by the operator"
