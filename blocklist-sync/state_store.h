@@ -75,8 +75,6 @@ class StateStore {
   void write_request(const std::string& list_name, std::string_view kind, std::uint64_t serial) const;
   void remove_request(const std::string& list_name, std::string_view kind) const;
 
-  const std::string& directory() const noexcept { return directory_; }
-
  private:
   std::string state_path(const std::string& list_name) const;
   std::string list_path(const std::string& list_name, std::uint64_t serial) const;
