@@ -1,12 +1,14 @@
 // dnsstop-publish: the publisher's tool. `keygen` makes an Ed25519 key pair in
 // minisign's public-key format; `publish` signs a list into a directory for any
-// static HTTP server (blocklist-sync/publisher.h).
+// static HTTP server, `cosign` adds a second person's signature to it
+// (blocklist-sync/publisher.h).
 #include <openssl/rand.h>
 
 #include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,11 +30,17 @@ constexpr std::string_view kUsage =
     "        Make an Ed25519 key pair. PUBLIC.pub is a minisign public key for the\n"
     "        resolvers' configuration; SECRET.key is created readable by you only.\n"
     "  publish -s SECRET.key -n NAME [--serial N] [--created UNIX] [--lifetime SECONDS]\n"
-    "          [--keep-deltas N] LIST_FILE OUTPUT_DIR\n"
+    "          [--keep-deltas N] [--public-suffix-list FILE] LIST_FILE OUTPUT_DIR\n"
     "        Publish LIST_FILE as list NAME: write OUTPUT_DIR/NAME.manifest and its\n"
     "        .minisig, the full list and deltas from the kept earlier serials. The serial\n"
     "        defaults to one more than the published one; the lifetime (time until\n"
-    "        resolvers refuse the list as stale) to 604800 (7 days).\n";
+    "        resolvers refuse the list as stale) to 604800 (7 days). Warns about entries\n"
+    "        that block a whole public suffix (resolvers hold such a version for their\n"
+    "        operator's approval); the list read is Debian's unless FILE is given.\n"
+    "  cosign -s SECRET.key -n NAME OUTPUT_DIR\n"
+    "        Add a second person's signature (a second key) to the manifest published\n"
+    "        in OUTPUT_DIR, for lists whose resolvers require two signatures. Each\n"
+    "        signature file verifies with the stock `minisign -V -x FILE`.\n";
 
 struct UsageError : std::runtime_error {
   using runtime_error::runtime_error;
@@ -85,6 +93,7 @@ int publish(std::span<const std::string_view> args) {
   dnsstop::sync::PublishRequest request;
   request.created_unix = static_cast<std::uint64_t>(std::time(nullptr));
   std::string secret_path;
+  std::string public_suffix_path(dnsstop::kDebianPublicSuffixList);
   std::vector<std::string> positional;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view option = args[i];
@@ -106,6 +115,8 @@ int publish(std::span<const std::string_view> args) {
       request.lifetime_seconds = parse_number(value, option);
     } else if (option == "--keep-deltas") {
       request.kept_deltas = parse_number(value, option);
+    } else if (option == "--public-suffix-list") {
+      public_suffix_path = value;
     } else {
       throw UsageError("unknown option " + std::string(option));
     }
@@ -117,13 +128,55 @@ int publish(std::span<const std::string_view> args) {
   request.list_path = positional[0];
   request.output_dir = positional[1];
   request.key = dnsstop::minisign::parse_secret_key(dnsstop::read_whole_file(secret_path, 4096));
+  std::optional<dnsstop::PublicSuffixList> public_suffixes;
+  try {
+    public_suffixes = dnsstop::PublicSuffixList::load_file(public_suffix_path);
+    request.public_suffixes = &*public_suffixes;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "warning: cannot check entries against the public suffix list: %s\n", error.what());
+  }
   const dnsstop::sync::PublishResult result = dnsstop::sync::publish(request);
   for (const std::string& problem : result.problems) std::fprintf(stderr, "warning: %s\n", problem.c_str());
+  for (const std::string& suffix : result.public_suffix_entries) {
+    std::fprintf(stderr,
+                 "warning: entry %s blocks the whole public suffix %s (public suffix list %s); resolvers hold "
+                 "this version until their operator approves it; write =%s to block that name only\n",
+                 suffix.c_str(), suffix.c_str(), public_suffixes->version().c_str(), suffix.c_str());
+  }
   const dnsstop::Manifest& manifest = result.manifest;
   std::printf("published %s serial %llu: %llu bytes, %zu deltas, expires %llu, %zu lines resolvers will skip\n",
               manifest.list_name.c_str(), static_cast<unsigned long long>(manifest.serial),
               static_cast<unsigned long long>(manifest.full.size), manifest.deltas.size(),
               static_cast<unsigned long long>(manifest.expires_unix), result.skipped_lines);
+  return kExitOk;
+}
+
+int cosign(std::span<const std::string_view> args) {
+  std::string secret_path;
+  std::string list_name;
+  std::vector<std::string> positional;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (!args[i].starts_with("-")) {
+      positional.emplace_back(args[i]);
+      continue;
+    }
+    if (i + 1 == args.size()) throw UsageError("option " + std::string(args[i]) + " needs a value");
+    if (args[i] == "-s") {
+      secret_path = args[++i];
+    } else if (args[i] == "-n") {
+      list_name = args[++i];
+    } else {
+      throw UsageError("unknown option " + std::string(args[i]));
+    }
+  }
+  if (secret_path.empty() || list_name.empty() || positional.size() != 1) {
+    throw UsageError("cosign needs -s, -n and the output directory");
+  }
+  const dnsstop::minisign::SecretKey key =
+      dnsstop::minisign::parse_secret_key(dnsstop::read_whole_file(secret_path, 4096));
+  const std::string path = dnsstop::sync::cosign(positional[0], list_name, key);
+  std::printf("co-signed %s with key %s: %s\n", list_name.c_str(), dnsstop::minisign::key_id_text(key.id).c_str(),
+              path.c_str());
   return kExitOk;
 }
 
@@ -139,6 +192,7 @@ int main(int argc, char** argv) {
   try {
     if (args[0] == "keygen") return keygen(rest);
     if (args[0] == "publish") return publish(rest);
+    if (args[0] == "cosign") return cosign(rest);
     throw UsageError("unknown command " + std::string(args[0]));
   } catch (const UsageError& error) {
     std::fprintf(stderr, "dnsstop-publish: %s\n\n%s", error.what(), kUsage.data());

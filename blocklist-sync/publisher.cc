@@ -3,16 +3,21 @@
 #include "blocklist-sync/publisher.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <stdexcept>
+#include <system_error>
 
 #include "blocklist-sync/files.h"
 #include "core/file_io.h"
 #include "core/list_delta.h"
 #include "core/list_parser.h"
+#include "core/update_rules.h"
 
 namespace dnsstop::sync {
 namespace {
@@ -49,6 +54,50 @@ PublishedFile write_published(const std::string& directory, const std::string& n
   return {name, text.size(), sha256(text)};
 }
 
+// The numbers N >= 2 of the co-signature files NAME.manifest.minisig.N in `directory`, ascending.
+std::vector<std::uint64_t> cosignature_numbers(const std::string& directory, const std::string& list) {
+  std::vector<std::uint64_t> numbers;
+  DIR* dir = ::opendir(directory.c_str());
+  if (dir == nullptr) return numbers;
+  const std::string prefix = list + ".manifest.minisig.";
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view file = entry->d_name;
+    if (!file.starts_with(prefix)) continue;
+    const std::string_view digits = file.substr(prefix.size());
+    std::uint64_t number = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+    if (error == std::errc() && end == digits.data() + digits.size() && number >= 2) numbers.push_back(number);
+  }
+  ::closedir(dir);
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
+// mkdir -p: each missing directory of `path`, 0755 (what a static server serves).
+void make_directories(const std::string& path) {
+  for (std::size_t slash = path.find('/', 1); ; slash = path.find('/', slash + 1)) {
+    const std::string prefix = path.substr(0, slash);
+    if (!prefix.empty() && ::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
+      throw std::runtime_error(prefix + ": cannot create the output directory: " +
+                               std::generic_category().message(errno));
+    }
+    if (slash == std::string::npos) return;
+  }
+}
+
+// Seconds of the file's mtime; 0 when there is none.
+std::int64_t mtime_seconds(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 ? static_cast<std::int64_t>(info.st_mtim.tv_sec) : 0;
+}
+
+void set_mtime_seconds(const std::string& path, std::int64_t seconds) {
+  const timespec times[2] = {{seconds, 0}, {seconds, 0}};
+  if (::utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) {
+    throw std::runtime_error(path + ": cannot set its time: " + std::generic_category().message(errno));
+  }
+}
+
 void remove_unreferenced(const std::string& directory, const Manifest& manifest) {
   std::vector<std::string> keep{manifest.full.name};
   for (const DeltaReference& delta : manifest.deltas) keep.push_back(delta.file.name);
@@ -76,6 +125,11 @@ PublishResult publish(const PublishRequest& request) {
   const ParsedList parsed = parse_list(text, request.list_path);
   result.problems = parsed.problems;
   result.skipped_lines = parsed.skipped_lines;
+  if (request.public_suffixes != nullptr) {
+    result.public_suffix_entries =
+        dnsstop::public_suffix_entries(parsed.entries, text, *request.public_suffixes, parsed.entries.size());
+  }
+  make_directories(request.output_dir);
 
   const std::string manifest_path = request.output_dir + '/' + request.list_name + ".manifest";
   std::uint64_t previous_serial = 0;
@@ -115,10 +169,53 @@ PublishResult publish(const PublishRequest& request) {
   const minisign::Signature signature =
       minisign::sign(request.key, manifest_text, format_trusted_comment(claims_of(manifest)),
                      "dnsstop list manifest signed by key " + minisign::key_id_text(request.key.id));
+  // A static server's validators are the mtime in seconds and the size: a manifest
+  // replacing one of the same size within the same second must still look new.
+  const std::int64_t previous_mtime = mtime_seconds(manifest_path);
   write_text_atomically(manifest_path + ".minisig", minisign::format_signature(signature));
+  for (const std::uint64_t number : cosignature_numbers(request.output_dir, request.list_name)) {
+    ::unlink((manifest_path + ".minisig." + std::to_string(number)).c_str());  // they signed the old manifest
+  }
   write_text_atomically(manifest_path, manifest_text);
+  const std::int64_t written_mtime = mtime_seconds(manifest_path);
+  if (written_mtime <= previous_mtime) {
+    set_mtime_seconds(manifest_path + ".minisig", previous_mtime + 1);
+    set_mtime_seconds(manifest_path, previous_mtime + 1);
+  }
   remove_unreferenced(request.output_dir, manifest);
   return result;
+}
+
+std::string cosign(const std::string& output_dir, const std::string& list_name, const minisign::SecretKey& key) {
+  const std::string manifest_path = output_dir + '/' + list_name + ".manifest";
+  const std::string manifest_text = read_whole_file(manifest_path, kMaxManifestBytes);
+  const Manifest manifest = parse_manifest(manifest_text);
+  const std::string comment = format_trusted_comment(claims_of(manifest));
+  const minisign::Signature first =
+      minisign::parse_signature(read_whole_file(manifest_path + ".minisig", 4096));
+  if (first.key_id == key.id) {
+    throw std::runtime_error("key " + minisign::key_id_text(key.id) + " made the first signature; a second "
+                             "signature needs a second key");
+  }
+  if (first.trusted_comment != comment) {
+    throw std::runtime_error(manifest_path + ".minisig does not sign this manifest (trusted comment \"" +
+                             first.trusted_comment + "\")");
+  }
+  std::uint64_t number = 2;
+  for (const std::uint64_t taken : cosignature_numbers(output_dir, list_name)) {
+    const std::string path = manifest_path + ".minisig." + std::to_string(taken);
+    const auto existing = read_file_if_present(path, 4096);
+    if (existing && minisign::parse_signature(*existing).key_id == key.id) {
+      number = taken;  // this key signed before: replace its signature
+      break;
+    }
+    if (taken == number) ++number;
+  }
+  const std::string path = manifest_path + ".minisig." + std::to_string(number);
+  const minisign::Signature signature = minisign::sign(
+      key, manifest_text, comment, "dnsstop list manifest co-signed by key " + minisign::key_id_text(key.id));
+  write_text_atomically(path, minisign::format_signature(signature));
+  return path;
 }
 
 }  // namespace dnsstop::sync

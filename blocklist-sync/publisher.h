@@ -1,6 +1,7 @@
 // The publisher's side of signed list distribution: turns a plain list file into a
 // directory any static HTTP server can serve (docs/list-distribution.md):
 //   NAME.manifest, NAME.manifest.minisig   the signed manifest (replaced each time)
+//   NAME.manifest.minisig.2 ...            co-signatures (cosign), removed by the next publish
 //   NAME-SERIAL.list                       the full list in canonical form
 //   NAME-OLD-SERIAL.delta                  from each of the last kept serials
 // Data files are written before the manifest that names them, so a fetcher never
@@ -16,6 +17,7 @@
 
 #include "core/manifest.h"
 #include "core/minisign.h"
+#include "core/public_suffix.h"
 
 namespace dnsstop::sync {
 
@@ -28,16 +30,29 @@ struct PublishRequest {
   std::uint64_t created_unix = 0;
   std::uint64_t lifetime_seconds = 7 * 24 * 3600;  // expires = created + lifetime
   std::size_t kept_deltas = 8;  // deltas from this many earlier serials
+  const PublicSuffixList* public_suffixes = nullptr;  // warn about entries blocking one
 };
 
 struct PublishResult {
   Manifest manifest;
   std::vector<std::string> problems;  // lines the list parser would skip, at most 1000
   std::size_t skipped_lines = 0;
+  // Subtree entries that are public suffixes: resolvers hold such a version for their
+  // operator's approval, so the publisher is warned first.
+  std::vector<std::string> public_suffix_entries;
 };
 
-// Throws std::runtime_error when the list cannot be read, the serial does not grow,
-// or a file cannot be written.
+// Creates output_dir if needed. Throws std::runtime_error when the list cannot be
+// read, the serial does not grow, or a file cannot be written. The manifest's mtime
+// is made later than the one it replaces, so a static server's validators (mtime in
+// seconds and size) change even for a correction published within the same second.
 PublishResult publish(const PublishRequest& request);
+
+// A second (third...) person's signature of the manifest already published in
+// `output_dir`: a plain minisign signature with the same trusted comment, written as
+// NAME.manifest.minisig.N (the first N >= 2 free, or the one this key wrote
+// before). Returns its path. Throws std::runtime_error when there is no manifest or
+// `key` already made its signature file .minisig.
+std::string cosign(const std::string& output_dir, const std::string& list_name, const minisign::SecretKey& key);
 
 }  // namespace dnsstop::sync

@@ -1,12 +1,18 @@
-// State files are "key value" lines; values run to the end of the line.
+// State files are "key value" lines; values run to the end of the line. A version
+// line ("earlier", "held") holds its fields separated by single spaces.
 #include "blocklist-sync/state_store.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <stdexcept>
 #include <string_view>
+#include <system_error>
 
 #include "blocklist-sync/files.h"
 #include "core/file_io.h"
@@ -14,20 +20,68 @@
 namespace dnsstop::sync {
 namespace {
 
-constexpr std::size_t kMaxStateBytes = 16 * 1024;
+constexpr std::size_t kMaxStateBytes = 64 * 1024;
 constexpr std::size_t kMaxListBytes = std::size_t{4} << 30;
 constexpr std::string_view kMagic = "dnsstop-sync-state 1";
 
-std::uint64_t number_of(std::string_view text, const std::string& path) {
-  std::uint64_t number = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-    throw std::runtime_error(path + ": damaged state file");
+struct StateParser {
+  const std::string& path;
+  [[noreturn]] void damaged() const { throw std::runtime_error(path + ": damaged state file"); }
+  std::uint64_t number(std::string_view text) const {
+    std::uint64_t number = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size()) damaged();
+    return number;
   }
-  return number;
+  Sha256 digest(std::string_view text) const {
+    const auto digest = sha256_from_hex(text);
+    if (!digest) damaged();
+    return *digest;
+  }
+  // "SERIAL SHA256 CREATED EXPIRES SEEN ENTRIES SIGNERS [REASON]"
+  VersionInfo version(std::string_view text, Reason* reason) const {
+    std::vector<std::string_view> fields;
+    while (!text.empty()) {
+      const std::size_t space = std::min(text.find(' '), text.size());
+      fields.push_back(text.substr(0, space));
+      text.remove_prefix(std::min(space + 1, text.size()));
+    }
+    if (fields.size() != (reason != nullptr ? 8u : 7u)) damaged();
+    VersionInfo version;
+    version.serial = number(fields[0]);
+    version.sha256 = digest(fields[1]);
+    version.created_unix = number(fields[2]);
+    version.expires_unix = number(fields[3]);
+    version.seen_unix = number(fields[4]);
+    version.entries = number(fields[5]);
+    if (fields[6] != "-") version.signers = fields[6];
+    if (reason != nullptr) {
+      const auto parsed = reason_from_name(fields[7]);
+      if (!parsed) damaged();
+      *reason = *parsed;
+    }
+    if (version.serial == 0) damaged();
+    return version;
+  }
+};
+
+std::string version_line(const VersionInfo& version) {
+  return std::to_string(version.serial) + ' ' + to_hex(version.sha256) + ' ' + std::to_string(version.created_unix) +
+         ' ' + std::to_string(version.expires_unix) + ' ' + std::to_string(version.seen_unix) + ' ' +
+         std::to_string(version.entries) + ' ' + (version.signers.empty() ? "-" : version.signers);
+}
+
+std::runtime_error errno_error(const std::string& path) {
+  return std::runtime_error(path + ": " + std::generic_category().message(errno));
 }
 
 }  // namespace
+
+const VersionInfo* ListState::accepted(std::uint64_t serial) const {
+  if (newest && newest->serial == serial) return &*newest;
+  const auto kept = std::find_if(earlier.begin(), earlier.end(), [&](const VersionInfo& v) { return v.serial == serial; });
+  return kept == earlier.end() ? nullptr : &*kept;
+}
 
 std::string StateStore::state_path(const std::string& list_name) const {
   return directory_ + '/' + list_name + ".state";
@@ -37,72 +91,164 @@ std::string StateStore::list_path(const std::string& list_name, std::uint64_t se
   return directory_ + '/' + list_name + '-' + std::to_string(serial) + ".list";
 }
 
-std::optional<AcceptedList> StateStore::load(const std::string& list_name) const {
+std::string StateStore::journal_path(const std::string& list_name) const {
+  return dnsstop::journal_path(directory_, list_name);
+}
+
+std::string StateStore::request_path(const std::string& list_name, std::string_view kind) const {
+  return directory_ + '/' + list_name + '.' + std::string(kind);
+}
+
+ListState StateStore::load(const std::string& list_name) const {
   const std::string path = state_path(list_name);
+  ListState state;
   const std::optional<std::string> text = read_file_if_present(path, kMaxStateBytes);
-  if (!text) return std::nullopt;
+  if (!text) return state;
+  const StateParser parser{path};
   std::string_view rest = *text;
   if (!rest.starts_with(std::string(kMagic) + '\n')) throw std::runtime_error(path + ": not a state file");
   rest.remove_prefix(kMagic.size() + 1);
-  AcceptedList accepted;
+  VersionInfo newest;
   bool have_hash = false;
   while (!rest.empty()) {
     const std::size_t end = rest.find('\n');
-    if (end == std::string_view::npos) throw std::runtime_error(path + ": damaged state file");
+    if (end == std::string_view::npos) parser.damaged();
     const std::string_view line = rest.substr(0, end);
     rest.remove_prefix(end + 1);
     const std::size_t space = line.find(' ');
     const std::string_view key = line.substr(0, space);
     const std::string_view value = space == std::string_view::npos ? "" : line.substr(space + 1);
-    if (key == "serial") accepted.serial = number_of(value, path);
-    else if (key == "created") accepted.created_unix = number_of(value, path);
-    else if (key == "expires") accepted.expires_unix = number_of(value, path);
-    else if (key == "accepted") accepted.accepted_unix = number_of(value, path);
-    else if (key == "entries") accepted.entries = number_of(value, path);
-    else if (key == "etag") accepted.etag = value;
-    else if (key == "last_modified") accepted.last_modified = value;
+    if (key == "serial") newest.serial = parser.number(value);
+    else if (key == "created") newest.created_unix = parser.number(value);
+    else if (key == "expires") newest.expires_unix = parser.number(value);
+    else if (key == "accepted") newest.seen_unix = parser.number(value);
+    else if (key == "entries") newest.entries = parser.number(value);
+    else if (key == "etag") newest.etag = value;
+    else if (key == "last_modified") newest.last_modified = value;
+    else if (key == "signers") newest.signers = value;
+    else if (key == "pinned") state.pinned = parser.number(value);
+    else if (key == "earlier") state.earlier.push_back(parser.version(value, nullptr));
+    else if (key == "held") state.held = parser.version(value, &state.held_reason);
+    else if (key == "held_etag" && state.held) state.held->etag = value;
+    else if (key == "held_last_modified" && state.held) state.held->last_modified = value;
+    else if (key == "held_why") state.held_why = value;
     else if (key == "sha256") {
-      const auto digest = sha256_from_hex(value);
-      if (!digest) throw std::runtime_error(path + ": damaged state file");
-      accepted.sha256 = *digest;
+      newest.sha256 = parser.digest(value);
       have_hash = true;
     }
   }
-  if (accepted.serial == 0 || !have_hash) throw std::runtime_error(path + ": damaged state file");
-  accepted.canonical_text = read_whole_file(list_path(list_name, accepted.serial), kMaxListBytes);
-  if (sha256(accepted.canonical_text) != accepted.sha256) {
-    throw std::runtime_error(list_path(list_name, accepted.serial) + ": does not match the hash in " + path);
+  if (newest.serial != 0 || have_hash) {
+    if (newest.serial == 0 || !have_hash) parser.damaged();
+    state.newest = std::move(newest);
   }
-  return accepted;
+  if (state.pinned != 0 && state.accepted(state.pinned) == nullptr) parser.damaged();
+  return state;
 }
 
-void StateStore::save(const std::string& list_name, const AcceptedList& accepted) const {
-  ::mkdir(directory_.c_str(), 0755);
-  std::uint64_t previous_serial = 0;
-  if (const auto previous = read_file_if_present(state_path(list_name), kMaxStateBytes)) {
-    const std::size_t at = previous->find("\nserial ");
-    if (at != std::string::npos) {
-      const std::size_t end = previous->find('\n', at + 8);
-      std::from_chars(previous->data() + at + 8, previous->data() + end, previous_serial);
+std::string StateStore::read_list(const std::string& list_name, const VersionInfo& version) const {
+  const std::string path = list_path(list_name, version.serial);
+  std::string text = read_whole_file(path, kMaxListBytes);
+  if (sha256(text) != version.sha256) {
+    throw std::runtime_error(path + ": does not match the hash in " + state_path(list_name));
+  }
+  return text;
+}
+
+void StateStore::save(const std::string& list_name, const ListState& state,
+                      const std::vector<std::pair<std::uint64_t, const std::string*>>& new_texts) const {
+  ::mkdir(directory_.c_str(), 0750);
+  for (const auto& [serial, text] : new_texts) write_text_atomically(list_path(list_name, serial), *text);
+  std::string text = std::string(kMagic) + '\n';
+  if (state.newest) {
+    const VersionInfo& newest = *state.newest;
+    text += "serial " + std::to_string(newest.serial) + '\n';
+    text += "sha256 " + to_hex(newest.sha256) + '\n';
+    text += "created " + std::to_string(newest.created_unix) + '\n';
+    text += "expires " + std::to_string(newest.expires_unix) + '\n';
+    text += "accepted " + std::to_string(newest.seen_unix) + '\n';
+    text += "entries " + std::to_string(newest.entries) + '\n';
+    if (!newest.signers.empty()) text += "signers " + newest.signers + '\n';
+    if (!newest.etag.empty()) text += "etag " + newest.etag + '\n';
+    if (!newest.last_modified.empty()) text += "last_modified " + newest.last_modified + '\n';
+  }
+  if (state.pinned != 0) text += "pinned " + std::to_string(state.pinned) + '\n';
+  for (const VersionInfo& version : state.earlier) text += "earlier " + version_line(version) + '\n';
+  if (state.held) {
+    text += "held " + version_line(*state.held) + ' ' + std::string(reason_name(state.held_reason)) + '\n';
+    if (!state.held->etag.empty()) text += "held_etag " + state.held->etag + '\n';
+    if (!state.held->last_modified.empty()) text += "held_last_modified " + state.held->last_modified + '\n';
+    text += "held_why " + state.held_why + '\n';
+  }
+  write_text_atomically(state_path(list_name), text);
+
+  // List files the state no longer names: versions rotated out, held ones dropped.
+  DIR* dir = ::opendir(directory_.c_str());
+  if (dir == nullptr) return;
+  std::vector<std::string> stale;
+  const std::string prefix = list_name + '-';
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view file = entry->d_name;
+    if (!file.starts_with(prefix) || !file.ends_with(".list")) continue;
+    const std::string_view digits = file.substr(prefix.size(), file.size() - prefix.size() - 5);
+    std::uint64_t serial = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), serial);
+    if (error != std::errc() || end != digits.data() + digits.size()) continue;
+    if (state.accepted(serial) == nullptr && !(state.held && state.held->serial == serial)) {
+      stale.emplace_back(file);
     }
   }
-  // The same serial again (new HTTP validators only): its list file is already there.
-  if (previous_serial != accepted.serial) {
-    write_text_atomically(list_path(list_name, accepted.serial), accepted.canonical_text);
+  ::closedir(dir);
+  for (const std::string& file : stale) ::unlink((directory_ + '/' + file).c_str());
+}
+
+void StateStore::append_journal(const std::string& list_name, const JournalRecord& record) const {
+  ::mkdir(directory_.c_str(), 0750);
+  const std::string path = journal_path(list_name);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) throw errno_error(path);
+  const std::string text = format_journal_record(record);
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t written = ::write(fd, text.data() + done, text.size() - done);
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0) {
+      const std::runtime_error error = errno_error(path);
+      ::close(fd);
+      throw error;
+    }
+    done += static_cast<std::size_t>(written);
   }
-  std::string text = std::string(kMagic) + '\n';
-  text += "serial " + std::to_string(accepted.serial) + '\n';
-  text += "sha256 " + to_hex(accepted.sha256) + '\n';
-  text += "created " + std::to_string(accepted.created_unix) + '\n';
-  text += "expires " + std::to_string(accepted.expires_unix) + '\n';
-  text += "accepted " + std::to_string(accepted.accepted_unix) + '\n';
-  text += "entries " + std::to_string(accepted.entries) + '\n';
-  if (!accepted.etag.empty()) text += "etag " + accepted.etag + '\n';
-  if (!accepted.last_modified.empty()) text += "last_modified " + accepted.last_modified + '\n';
-  write_text_atomically(state_path(list_name), text);
-  if (previous_serial != 0 && previous_serial != accepted.serial) {
-    ::unlink(list_path(list_name, previous_serial).c_str());
+  if (::fsync(fd) != 0) {
+    const std::runtime_error error = errno_error(path);
+    ::close(fd);
+    throw error;
   }
+  ::close(fd);
+}
+
+std::optional<std::uint64_t> StateStore::read_request(const std::string& list_name, std::string_view kind) const {
+  const std::string path = request_path(list_name, kind);
+  const std::optional<std::string> text = read_file_if_present(path, 64);
+  if (!text) return std::nullopt;
+  std::string_view digits = *text;
+  if (digits.ends_with('\n')) digits.remove_suffix(1);
+  return StateParser{path}.number(digits);
+}
+
+void StateStore::write_request(const std::string& list_name, std::string_view kind, std::uint64_t serial) const {
+  const std::string path = request_path(list_name, kind);
+  write_text_atomically(path, std::to_string(serial) + '\n');
+  struct stat directory_info {};
+  if (::stat(directory_.c_str(), &directory_info) != 0) throw errno_error(directory_);
+  // Run as root, the command leaves the request to the daemon's user, as the directory is.
+  if (::chown(path.c_str(), directory_info.st_uid, directory_info.st_gid) != 0 && errno != EPERM) {
+    throw errno_error(path);
+  }
+}
+
+void StateStore::remove_request(const std::string& list_name, std::string_view kind) const {
+  const std::string path = request_path(list_name, kind);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw errno_error(path);
 }
 
 }  // namespace dnsstop::sync

@@ -18,6 +18,7 @@ int compile_command(std::span<const std::string_view> args);
 int lookup_command(std::span<const std::string_view> args);
 int info_command(std::span<const std::string_view> args);
 int config_command(std::span<const std::string_view> args);
+int history_command(std::span<const std::string_view> args);
 // Exit codes for monitoring: kExitOk blocks, kExitFailure does not, kExitUsage cannot tell.
 int check_command(std::span<const std::string_view> args);
 

@@ -1,4 +1,7 @@
-// `dnsstop compile`: parse list files, report their problems, write one snapshot.
+// `dnsstop compile`: parse list files, report their problems, apply the guard rails
+// dnsstop-sync applies (core/update_rules.h: protected names, public suffixes), write
+// one snapshot. There is no version in force to hold a change against, so what
+// dnsstop-sync would hold for approval is refused here unless the operator accepts it.
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -9,6 +12,8 @@
 #include "core/config.h"
 #include "core/file_io.h"
 #include "core/list_parser.h"
+#include "core/public_suffix.h"
+#include "core/update_rules.h"
 #include "core/snapshot_builder.h"
 #include "core/snapshot_file.h"
 
@@ -72,6 +77,9 @@ std::vector<ListArgument> lists_from_config(const Config& config) {
 int compile_command(std::span<const std::string_view> args) {
   std::string output;
   std::vector<ListArgument> list_arguments;
+  ProtectedNames protected_names;
+  std::string public_suffix_path(kDebianPublicSuffixList);
+  bool accept_public_suffixes = false;
   std::uint64_t created_unix = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -88,8 +96,12 @@ int compile_command(std::span<const std::string_view> args) {
     } else if (arg == "--config") {
       const Config config = load_config(value());
       if (output.empty()) output = config.snapshot.path;
+      protected_names = config.protected_names;
+      public_suffix_path = config.sync.public_suffix_list;
       const std::vector<ListArgument> configured = lists_from_config(config);
       list_arguments.insert(list_arguments.end(), configured.begin(), configured.end());
+    } else if (arg == "--accept-public-suffixes") {
+      accept_public_suffixes = true;
     } else if (arg == "--created") {
       created_unix = std::stoull(value());
     } else if (arg.starts_with("-")) {
@@ -102,10 +114,12 @@ int compile_command(std::span<const std::string_view> args) {
   if (list_arguments.empty()) throw std::invalid_argument("no list given");
 
   std::vector<ParsedList> parsed;
+  std::vector<std::string> texts;
   parsed.reserve(list_arguments.size());
   std::size_t total_skipped = 0;
   for (const ListArgument& list : list_arguments) {
-    parsed.push_back(parse_list(read_whole_file(list.path, kMaxListFileBytes), list.path));
+    texts.push_back(read_whole_file(list.path, kMaxListFileBytes));
+    parsed.push_back(parse_list(texts.back(), list.path));
     const ParsedList& result = parsed.back();
     for (const std::string& problem : result.problems) std::fprintf(stderr, "%s\n", problem.c_str());
     if (result.skipped_lines > result.problems.size()) {
@@ -116,6 +130,25 @@ int compile_command(std::span<const std::string_view> args) {
                 list.name.c_str(), std::string(action_name(list.action)).c_str(), result.entries.size(),
                 result.skipped_lines, result.url_path_lines);
     total_skipped += result.skipped_lines;
+  }
+
+  const PublicSuffixList psl = PublicSuffixList::load_file(public_suffix_path);
+  bool refused = false;
+  for (std::size_t i = 0; i < list_arguments.size(); ++i) {
+    RuleResult failure;
+    if (list_arguments[i].action != Action::kAllow) failure = check_protected(parsed[i].entries, protected_names);
+    if (!failure && !accept_public_suffixes) failure = check_public_suffixes(parsed[i].entries, texts[i], psl);
+    if (failure) {
+      std::fprintf(stderr, "%s: list %s refused (%s): %s\n", list_arguments[i].path.c_str(),
+                   list_arguments[i].name.c_str(), std::string(reason_name(failure->reason)).c_str(),
+                   failure->detail.c_str());
+      refused = true;
+    }
+  }
+  if (refused) {
+    std::fprintf(stderr, "%s: not written%s\n", output.c_str(),
+                 accept_public_suffixes ? "" : " (--accept-public-suffixes compiles public-suffix entries anyway)");
+    return kExitFailure;
   }
 
   std::vector<ListInput> inputs;

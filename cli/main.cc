@@ -11,13 +11,15 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: dnsstop COMMAND [ARGS]\n"
     "\n"
-    "  compile -o OUT.snap [--allow FILE]... [--created UNIX_TIME] LIST...\n"
+    "  compile -o OUT.snap [--allow FILE]... [--created UNIX_TIME] [--accept-public-suffixes] LIST...\n"
     "        Compile lists into a snapshot. LIST is FILE, NAME=FILE or NAME:ACTION=FILE\n"
     "        (ACTION: stoppage, nxdomain, nodata; default stoppage; NAME defaults to the\n"
     "        file's base name). --allow adds an allowlist of operator exceptions.\n"
     "  compile --config dnsstop.yaml [-o OUT.snap]\n"
     "        Compile the lists the configuration names (each needs a file: key) into\n"
     "        the configuration's snapshot path, or OUT.snap.\n"
+    "        Refuses lists that block a protected name (protected_names) or a whole\n"
+    "        public suffix (--accept-public-suffixes to compile those anyway).\n"
     "  config check FILE [--unbound-conf UNBOUND.CONF]\n"
     "        Validate a configuration file; errors name file, line, column and key.\n"
     "        Also check that the Unbound configuration (default /etc/unbound/unbound.conf,\n"
@@ -29,7 +31,12 @@ constexpr std::string_view kUsage =
     "  check [--server ADDR|ADDR:PORT|[ADDR6]:PORT] [--config FILE] [--http-port PORT] [NAME]\n"
     "        Ask a resolver (default: /etc/resolv.conf's) for the consumer check NAME\n"
     "        (default: the configuration's stoppage.check_host) and say whether it\n"
-    "        blocks. Exit 0 blocks, 1 does not, 2 cannot tell.\n";
+    "        blocks. Exit 0 blocks, 1 does not, 2 cannot tell.\n"
+    "  history [--config FILE] NAME\n"
+    "        Since when, by which list and serial, and signed by whom NAME (or an entry\n"
+    "        covering it) was added and removed, from dnsstop-sync's journals.\n"
+    "  history [--config FILE] --list LIST\n"
+    "        Every version of LIST dnsstop-sync saw: applied, held or refused, and why.\n";
 
 }  // namespace
 
@@ -47,6 +54,7 @@ int main(int argc, char** argv) {
     if (command == "info") return dnsstop::cli::info_command(rest);
     if (command == "config") return dnsstop::cli::config_command(rest);
     if (command == "check") return dnsstop::cli::check_command(rest);
+    if (command == "history") return dnsstop::cli::history_command(rest);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "dnsstop %.*s: %s\n", static_cast<int>(command.size()), command.data(), error.what());
     return dnsstop::cli::kExitUsage;

@@ -18,6 +18,7 @@
 #include <span>
 #include <sstream>
 #include <system_error>
+#include <unordered_set>
 #include <utility>
 
 #include "core/file_io.h"
@@ -36,21 +37,22 @@ using snapshot_format::kMaxLists;
 constexpr std::size_t kMaxQuotedChars = 40;
 
 constexpr std::string_view kTopLevelKeys[] = {
-    "snapshot", "answers", "lists", "metrics", "log_queried_names", "sync", "stoppage"};
+    "snapshot", "answers", "lists", "metrics", "log_queried_names", "protected_names", "sync", "stoppage"};
 constexpr std::string_view kSnapshotKeys[] = {"path", "when_missing", "check_interval_ms"};
 constexpr std::string_view kAnswerKeys[] = {"stoppage_ipv4", "stoppage_ipv6", "ttl", "soa_mname",
                                             "soa_rname"};
 constexpr std::string_view kListKeys[] = {
     "name",        "action",      "ede_code",   "ede_text",     "file",      "url",
     "public_keys", "ca_file",     "client_cert", "client_key", "poll_seconds", "max_bytes",
-    "max_skipped_percent", "allow_plain_http"};
+    "max_skipped_percent", "allow_plain_http", "required_signatures", "max_added", "max_added_percent",
+    "max_removed", "max_removed_percent"};
 constexpr std::string_view kSyncKeys[] = {"state_dir", "metrics_textfile", "timeout_seconds",
-                                          "metrics_listen"};
+                                          "metrics_listen", "public_suffix_list", "keep_versions"};
 constexpr std::string_view kMetricsKeys[] = {"textfile", "interval_seconds"};
 constexpr std::string_view kStoppageKeys[] = {
     "mode",          "http_listen",     "https_listen",          "tls_certificate",
     "tls_key",       "operator_name",   "blocked_by_url",        "hotline_url",
-    "help_url",      "default_language", "check_host",           "template_dir",
+    "help_url",      "complaint_url",   "default_language", "check_host",       "template_dir",
     "max_connections", "idle_timeout_seconds", "connection_memory_bytes", "threads",
     "metrics_listen"};
 
@@ -323,6 +325,21 @@ std::vector<std::array<std::uint8_t, kBytes>> read_addresses(const Value& value)
   return addresses;
 }
 
+// At most this many: each is looked up for every entry of every new version.
+constexpr std::size_t kMaxProtectedNames = 10000;
+
+ProtectedNames parse_protected_names(const Value& value) {
+  ProtectedNames names;
+  std::unordered_set<std::string> seen;
+  for (const Value& element : value.elements("a sequence of domain names", kMaxProtectedNames)) {
+    std::string name = read_domain_name(element);
+    if (!seen.insert(name).second) element.fail("repeats an earlier name");
+    names.push_back(std::move(name));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 SnapshotConfig parse_snapshot(const Value& value) {
   const Mapping section(value, kSnapshotKeys);
   SnapshotConfig snapshot;
@@ -423,6 +440,19 @@ ListSourceConfig parse_list_source(const Mapping& section) {
     source.max_bytes = read_integer<std::uint64_t>(*max_bytes, 1024, std::uint64_t{1} << 32);
   if (const auto skipped = section.find("max_skipped_percent"))
     source.max_skipped_percent = read_integer<std::uint32_t>(*skipped, 0, 100);
+  if (const auto required = section.find("required_signatures")) {
+    const auto key_count = static_cast<std::uint32_t>(std::max<std::size_t>(source.public_keys.size(), 1));
+    source.required_signatures = read_integer<std::uint32_t>(*required, 1, key_count);
+  }
+  ChangeBounds& bounds = source.change_bounds;
+  if (const auto added = section.find("max_added"))
+    bounds.max_added = read_integer<std::uint64_t>(*added, 0, std::uint64_t{1} << 32);
+  if (const auto percent = section.find("max_added_percent"))
+    bounds.max_added_percent = read_integer<std::uint32_t>(*percent, 0, 100000);
+  if (const auto removed = section.find("max_removed"))
+    bounds.max_removed = read_integer<std::uint64_t>(*removed, 0, std::uint64_t{1} << 32);
+  if (const auto percent = section.find("max_removed_percent"))
+    bounds.max_removed_percent = read_integer<std::uint32_t>(*percent, 0, 100);
   return source;
 }
 
@@ -545,6 +575,7 @@ StoppageConfig parse_stoppage(const Value& value) {
   if (const auto url = section.find("blocked_by_url")) stoppage.blocked_by_url = read_url(*url);
   if (const auto url = section.find("hotline_url")) stoppage.hotline_url = read_url(*url);
   if (const auto url = section.find("help_url")) stoppage.help_url = read_url(*url);
+  if (const auto url = section.find("complaint_url")) stoppage.complaint_url = read_url(*url);
   if (const auto language = section.find("default_language"))
     stoppage.default_language = read_keyword<std::string_view>(*language, kLanguageKeywords);
   if (const auto host = section.find("check_host")) {
@@ -580,6 +611,10 @@ SyncConfig parse_sync(const Value& value) {
     sync.metrics_textfile = read_path(*textfile, EmptyPath::kMeansOff);
   if (const auto timeout = section.find("timeout_seconds"))
     sync.timeout_seconds = read_integer<std::uint32_t>(*timeout, 1, 3600);
+  if (const auto psl = section.find("public_suffix_list"))
+    sync.public_suffix_list = read_path(*psl, EmptyPath::kRejected);
+  if (const auto keep = section.find("keep_versions"))
+    sync.keep_versions = read_integer<std::uint32_t>(*keep, 1, 100);
   if (const auto metrics = section.find("metrics_listen")) {
     sync.metrics_listen = read_listen_addresses(*metrics);
     for (const ListenAddress& listen : sync.metrics_listen) {
@@ -678,6 +713,7 @@ Config parse_config(std::string_view yaml_text, std::string_view source) {
   if (const auto log_names = top_level.find("log_queried_names")) {
     config.log_queried_names = read_bool(*log_names);
   }
+  if (const auto names = top_level.find("protected_names")) config.protected_names = parse_protected_names(*names);
   if (const auto stoppage = top_level.find("stoppage")) config.stoppage = parse_stoppage(*stoppage);
   if (const auto sync = top_level.find("sync")) config.sync = parse_sync(*sync);
   return config;

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "core/action.h"
+#include "core/public_suffix.h"
+#include "core/update_rules.h"
 
 namespace dnsstop {
 
@@ -44,6 +46,9 @@ struct ListSourceConfig {
   std::uint64_t max_bytes = std::uint64_t{256} << 20;  // per download, 1024..4294967296
   std::uint32_t max_skipped_percent = 1;         // share of list lines that may fail to parse, 0..100
   bool allow_plain_http = false;                 // tests only: accept http:// URLs
+  // Distinct public_keys whose signatures a manifest needs (two-person rule); 1..keys.
+  std::uint32_t required_signatures = 1;
+  ChangeBounds change_bounds;  // a version moving further from the one in force is held
 };
 
 struct ListConfig {
@@ -99,6 +104,7 @@ struct StoppageConfig {
   std::string blocked_by_url;  // RFC 7725 Link rel="blocked-by"; http(s) URL, required to start
   std::string hotline_url;     // where to report abuse material; http(s) URL
   std::string help_url;        // help for people worried about their own thoughts; http(s) URL
+  std::string complaint_url;   // "think this site is wrongly blocked?"; http(s) URL, "" = none
   std::string default_language = "sv";  // sv or en: when Accept-Language names neither
   std::string check_host;               // canonical name (core/name.h); "" = no check host
   std::string template_dir = "/etc/dnsstop/stoppage";
@@ -115,6 +121,8 @@ struct SyncConfig {
   std::string metrics_textfile;  // Prometheus textfile; "" = none
   std::uint32_t timeout_seconds = 60;  // per download, 1..3600
   std::vector<ListenAddress> metrics_listen;  // Prometheus over HTTP, loopback only; empty: none
+  std::string public_suffix_list{kDebianPublicSuffixList};  // the PSL file the guard rails read
+  std::uint32_t keep_versions = 5;  // accepted versions kept per list for `pin`, 1..100
 };
 
 struct Config {
@@ -124,6 +132,9 @@ struct Config {
   std::vector<ListConfig> lists;  // in configuration order, which breaks ties; at most 15
   MetricsConfig metrics;
   bool log_queried_names = false;  // privacy: names stay out of logs unless asked for
+  // Names no list may block (canonical, sorted, unique): dnsstop-sync refuses a version
+  // that blocks one, and the module never blocks one, whatever its CNAME chain.
+  ProtectedNames protected_names;
   StoppageConfig stoppage;
   SyncConfig sync;
 };

@@ -2,6 +2,8 @@
 // snapshot current. docs/unbound-module.md explains why it works this way.
 #include "plugin/blocking_module.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -119,7 +121,7 @@ void BlockingModule::on_new_query(module_qstate* qstate, int id) {
   }
   const std::span<const std::uint8_t> name = query_name(qstate->qinfo);
   const LookupResult verdict = snapshot->file->view().lookup_wire(name);
-  if (verdict.verdict == Verdict::kBlocked) {
+  if (verdict.verdict == Verdict::kBlocked && !is_protected(name)) {
     qstate->ext_state[id] = answer_blocked(qstate, *snapshot, verdict, name) ? module_finished : module_error;
     return;
   }
@@ -144,7 +146,7 @@ void BlockingModule::on_resolved(module_qstate* qstate, int id) {
   if (!snapshot) return;
   const auto blocked = first_blocked_name(snapshot->file->view(), qstate->qinfo, *qstate->return_msg->rep,
                                           state->unlisted_in_generation == snapshot->generation);
-  if (!blocked) return;
+  if (!blocked || is_protected(query_name(qstate->qinfo))) return;
   // The iterator or validator may have stored this answer: from RRsets cached before
   // a swap, or decided with the snapshot before it. Neither may be served again.
   remove_cached_answer(qstate);
@@ -190,6 +192,13 @@ void BlockingModule::remove_cached_answer(module_qstate* qstate) {
   for (const std::uint16_t flags : {std::uint16_t(qstate->query_flags & ~BIT_CD), std::uint16_t(qstate->query_flags | BIT_CD)}) {
     slabhash_remove(env_->msg_cache, query_info_hash(&qstate->qinfo, flags), &qstate->qinfo);
   }
+}
+
+bool BlockingModule::is_protected(std::span<const std::uint8_t> name) const {
+  if (config_.protected_names.empty()) return false;
+  std::string text = name_from_wire(name);
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::binary_search(config_.protected_names.begin(), config_.protected_names.end(), text);
 }
 
 void BlockingModule::attach_ede(edns_option** list, regional* region, const ActiveSnapshot::ListPolicy& policy) {

@@ -69,6 +69,10 @@ class BlockingModule {
   bool answer_blocked(module_qstate* qstate, const ActiveSnapshot& snapshot, const LookupResult& verdict,
                       std::span<const std::uint8_t> listed_name);
   void remove_cached_answer(module_qstate* qstate);
+  // Whether the configuration protects this query name: whatever a list or the
+  // name's CNAME chain says, it is answered as resolved. Costs a name conversion and a
+  // binary search, and is asked only when an answer would otherwise be blocked.
+  bool is_protected(std::span<const std::uint8_t> name) const;
   void attach_ede(edns_option** list, regional* region, const ActiveSnapshot::ListPolicy& policy);
 
   void watch();

@@ -19,6 +19,8 @@ PACKAGES=(
   libidn2-dev libxxhash-dev libyaml-cpp-dev libssl-dev libcurl4-openssl-dev libldns-dev
   # the stop-page server: HTTP(S) with libmicrohttpd, which uses GnuTLS
   libmicrohttpd-dev libgnutls28-dev
+  # guard rails of list updates: the Public Suffix List Debian ships, read through libpsl
+  libpsl-dev publicsuffix
   # test and benchmark frameworks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # DNS tools used by tests and benchmarks (dnsutils: dig; knot-dnsutils: kdig; nsd: authoritative server)

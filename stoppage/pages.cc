@@ -45,6 +45,7 @@ PageRenderer::PageRenderer(const StoppageConfig& config, TemplateSet templates)
       blocked_by_url_html_(html_escape(config.blocked_by_url)),
       hotline_url_html_(html_escape(config.hotline_url)),
       help_url_html_(html_escape(config.help_url)),
+      complaint_url_html_(html_escape(config.complaint_url.empty() ? config.blocked_by_url : config.complaint_url)),
       check_host_html_(html_escape(config.check_host)) {}
 
 Response PageRenderer::respond(const Request& request, const ListFacts& facts, std::int64_t now_unix) const {
@@ -80,6 +81,7 @@ Response PageRenderer::respond(const Request& request, const ListFacts& facts, s
   values[static_cast<std::size_t>(Field::kBlockedByUrl)] = blocked_by_url_html_;
   values[static_cast<std::size_t>(Field::kHotlineUrl)] = hotline_url_html_;
   values[static_cast<std::size_t>(Field::kHelpUrl)] = help_url_html_;
+  values[static_cast<std::size_t>(Field::kComplaintUrl)] = complaint_url_html_;
   values[static_cast<std::size_t>(Field::kCheckHost)] = check_host_html_;
   values[static_cast<std::size_t>(Field::kListName)] = list_html;
   values[static_cast<std::size_t>(Field::kSerial)] = serial;

@@ -66,6 +66,7 @@ class PageRenderer {
   std::string blocked_by_url_html_;
   std::string hotline_url_html_;
   std::string help_url_html_;
+  std::string complaint_url_html_;
   std::string check_host_html_;
 };
 

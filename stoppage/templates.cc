@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::string_view kFieldNames[kFieldCount] = {
     "host", "operator", "blocked_by_url", "hotline_url", "help_url",
-    "check_host", "list_name", "serial", "published", "age"};
+    "check_host", "list_name", "serial", "published", "age", "complaint_url"};
 constexpr std::size_t kMaxTemplateBytes = 64 * 1024;
 
 std::size_t line_of(std::string_view text, std::size_t offset) {

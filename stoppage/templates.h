@@ -30,8 +30,9 @@ enum class Field : std::uint8_t {
   kSerial,         // that list's serial
   kPublished,      // when that list was published, "YYYY-MM-DD HH:MM UTC"
   kAge,            // how long ago, "2 h 5 min"
+  kComplaintUrl,   // stoppage.complaint_url, or blocked_by_url when none is configured
 };
-inline constexpr std::size_t kFieldCount = 10;
+inline constexpr std::size_t kFieldCount = 11;
 using FieldValues = std::array<std::string_view, kFieldCount>;
 
 // {{host}} and so on: the names the templates use.

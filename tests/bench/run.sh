@@ -3,7 +3,7 @@
 # it, e.g. build) and prints their figures; the JSON goes to OUTPUT_DIR/bench/.
 # BENCH=core or BENCH=unbound runs only that part (default: both, core first).
 set -euo pipefail
-out_dir=${1:?usage: tests/bench/run.sh OUTPUT_DIR}
+out_dir=$(realpath "${1:?usage: tests/bench/run.sh OUTPUT_DIR}")
 parts=${BENCH:-core unbound}
 mkdir -p "$out_dir/bench"
 

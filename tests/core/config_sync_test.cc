@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/config.h"
+#include "core/name.h"
 #include "tests/core/config_test_support.h"
 
 namespace dnsstop {
@@ -65,9 +66,42 @@ TEST(ConfigSync, Errors) {
             "t.yaml:6:26: lists[0].max_skipped_percent: \"101\" is out of range 0..100");
   EXPECT_EQ(config_error_of(list_yaml("") + "sync:\n  statedir: /x\n"),
             "t.yaml:7:3: sync.statedir: unknown key; expected one of state_dir, metrics_textfile, "
-            "timeout_seconds, metrics_listen");
+            "timeout_seconds, metrics_listen, public_suffix_list, keep_versions");
   EXPECT_EQ(config_error_of(list_yaml("") + "sync:\n  metrics_listen: [192.0.2.1:9100]\n"),
             "t.yaml:7:19: sync.metrics_listen: metrics are served on loopback only (127.0.0.0/8 or ::1)");
+}
+
+TEST(ConfigSync, GuardRailKeysAndDefaults) {
+  const Config defaults = parse_config(list_yaml(""), "t.yaml");
+  EXPECT_EQ(defaults.lists[0].source.required_signatures, 1u);
+  EXPECT_EQ(defaults.lists[0].source.change_bounds, ChangeBounds{});
+  EXPECT_EQ(defaults.sync.public_suffix_list, "/usr/share/publicsuffix/public_suffix_list.dat");
+  EXPECT_EQ(defaults.sync.keep_versions, 5u);
+  EXPECT_TRUE(defaults.protected_names.empty());
+
+  const std::string two_keys = "    public_keys: [" + std::string(kKey) +
+                               ", RWQmGA7KhJ7RO6b4eXmJrVbTrJmFfmX7vyzbbmbswtM3KyJ5uVWr+Dx/]\n";
+  const Config config = parse_config(
+      list_yaml("    url: https://l/m\n" + two_keys +
+                "    required_signatures: 2\n    max_added: 10\n    max_added_percent: 5\n"
+                "    max_removed: 3\n    max_removed_percent: 1\n") +
+          "protected_names: [Www.Example.SE, bank.example]\nsync:\n  public_suffix_list: /psl.dat\n"
+          "  keep_versions: 9\n",
+      "t.yaml");
+  const ListSourceConfig& source = config.lists[0].source;
+  EXPECT_EQ(source.required_signatures, 2u);
+  EXPECT_EQ(source.change_bounds, (ChangeBounds{10, 5, 3, 1}));
+  EXPECT_EQ(config.protected_names, (ProtectedNames{"bank.example", "www.example.se"}));
+  EXPECT_EQ(config.sync.public_suffix_list, "/psl.dat");
+  EXPECT_EQ(config.sync.keep_versions, 9u);
+
+  EXPECT_EQ(config_error_of(list_yaml("    url: https://l/m\n    public_keys: [" + std::string(kKey) +
+                                      "]\n    required_signatures: 2\n")),
+            "t.yaml:8:26: lists[0].required_signatures: \"2\" is out of range 1..1");
+  EXPECT_EQ(config_error_of(list_yaml("") + "protected_names: [a.example, A.example.]\n"),
+            "t.yaml:6:30: protected_names[1]: repeats an earlier name");
+  EXPECT_EQ(config_error_of(list_yaml("") + "protected_names: [\"bad name\"]\n"),
+            "t.yaml:6:19: protected_names[0]: " + normalize_name("bad name").error);
 }
 
 }  // namespace

@@ -155,14 +155,14 @@ TEST(ConfigTest, EmptySectionsTakeTheirDefaults) {
   EXPECT_TRUE(config.lists.empty());
   EXPECT_EQ(config_error_of("sync: 5\n"),
             "t.yaml:1:7: sync: expected a mapping with keys state_dir, metrics_textfile, "
-            "timeout_seconds, metrics_listen, found \"5\"");
+            "timeout_seconds, metrics_listen, public_suffix_list, keep_versions, found \"5\"");
   EXPECT_EQ(config_error_of("stoppage: [a]\n").substr(0, 55),
             "t.yaml:1:11: stoppage: expected a mapping with keys mod");
 }
 
 TEST(ConfigTest, EmptyOrNonMappingFile) {
   const std::string expected_keys =
-      "expected a mapping with keys snapshot, answers, lists, metrics, log_queried_names, sync, "
+      "expected a mapping with keys snapshot, answers, lists, metrics, log_queried_names, protected_names, sync, "
       "stoppage";
   EXPECT_EQ(config_error_of(""), "t.yaml: the file holds no settings; " + expected_keys);
   EXPECT_EQ(config_error_of("# only a comment\n\n"),
@@ -181,7 +181,7 @@ TEST(ConfigTest, EmptyOrNonMappingFile) {
 TEST(ConfigTest, UnknownKeys) {
   EXPECT_EQ(config_error_of("lists: []\nlogging: true\n"),
             "t.yaml:2:1: logging: unknown key; expected one of snapshot, answers, lists, metrics, "
-            "log_queried_names, sync, stoppage");
+            "log_queried_names, protected_names, sync, stoppage");
   EXPECT_EQ(config_error_of("snapshot:\n  pth: /x\n"),
             "t.yaml:2:3: snapshot.pth: unknown key; expected one of path, when_missing, "
             "check_interval_ms");
@@ -191,18 +191,18 @@ TEST(ConfigTest, UnknownKeys) {
   EXPECT_EQ(config_error_of(with_answers("lists:\n  - name: a\n    action: stoppage\n    ede: 16\n")),
             "t.yaml:6:5: lists[0].ede: unknown key; expected one of name, action, ede_code, "
             "ede_text, file, url, public_keys, ca_file, client_cert, client_key, poll_seconds, "
-            "max_bytes, max_skipped_percent, allow_plain_http");
+            "max_bytes, max_skipped_percent, allow_plain_http, required_signatures, max_added, max_added_percent, max_removed, max_removed_percent");
   EXPECT_EQ(
       config_error_of("metrics: {textfile: '', interval: 5}\n"),
       "t.yaml:1:25: metrics.interval: unknown key; expected one of textfile, interval_seconds");
   // Keys are case-sensitive, and a hostile key is cut and escaped in the message.
   EXPECT_EQ(config_error_of("Lists: []\n"),
             "t.yaml:1:1: Lists: unknown key; expected one of snapshot, answers, lists, metrics, "
-            "log_queried_names, sync, stoppage");
+            "log_queried_names, protected_names, sync, stoppage");
   EXPECT_EQ(config_error_of("\"a\\x01" + std::string(100, 'b') + "\": 1\n"),
             "t.yaml:1:1: a\\x01" + std::string(38, 'b') +
                 "...: unknown key; expected one of snapshot, answers, lists, metrics, "
-                "log_queried_names, sync, stoppage");
+                "log_queried_names, protected_names, sync, stoppage");
   EXPECT_EQ(config_error_of("? [a]\n: 1\n"), "t.yaml:1:3: keys must be plain names");
 }
 
@@ -244,7 +244,8 @@ TEST(ConfigTest, WrongTypes) {
   EXPECT_EQ(config_error_of("lists:\n  - police\n"),
             "t.yaml:2:5: lists[0]: expected a mapping with keys name, action, ede_code, ede_text, "
             "file, url, public_keys, ca_file, client_cert, client_key, poll_seconds, max_bytes, "
-            "max_skipped_percent, allow_plain_http, found \"police\"");
+            "max_skipped_percent, allow_plain_http, required_signatures, max_added, max_added_percent, "
+            "max_removed, max_removed_percent, found \"police\"");
   EXPECT_EQ(config_error_of(with_answers("lists:\n  - name: a\n    action: block\n")),
             "t.yaml:5:13: lists[0].action: expected one of stoppage, nxdomain, nodata, allow, "
             "found \"block\"");

@@ -397,6 +397,7 @@ class DnsstopConfig:
     ttl: int = 60
     stoppage_ipv4: list = field(default_factory=lambda: [STOP_PAGE_V4])
     stoppage_ipv6: list = field(default_factory=lambda: [STOP_PAGE_V6])
+    protected_names: list = field(default_factory=list)
 
     def yaml(self):
         lines = [
@@ -416,6 +417,8 @@ class DnsstopConfig:
                 if key in entry:
                     value = entry[key]
                     lines.append(f"    {key}: " + (f"\"{value}\"" if isinstance(value, str) and key == "ede_text" else str(value)))
+        if self.protected_names:
+            lines.append("protected_names: [" + ", ".join(self.protected_names) + "]")
         if self.metrics_textfile:
             lines += ["metrics:", f"  textfile: {self.metrics_textfile}", "  interval_seconds: 1"]
         return "\n".join(lines) + "\n"

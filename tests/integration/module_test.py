@@ -198,6 +198,22 @@ class BlockingTest(ModuleTestCase):
             self.assert_stop_page(self.ask("www.moved.org"))
 
 
+class ProtectedNameTest(ModuleTestCase):
+    """A protected name is never blocked: not when a parent entry lists it, not when
+    its CNAME chain leads into a listed name (a shared CDN host on the list)."""
+
+    def test_protected_names_resolve_whatever_their_chain(self):
+        config = h.DnsstopConfig(snapshot="", protected_names=["alias.org", "www.listed.net"])
+        self.start(config=config)
+        for _ in range(3):  # resolved, then from the cache
+            self.assert_real(self.ask("alias.org"), "A", "203.0.113.7")
+            self.assert_real(self.ask("www.listed.net"), "A", "203.0.113.7")
+        # Everything else the entry covers stays blocked, chains into it too.
+        self.assert_stop_page(self.ask("other.listed.net"))
+        self.assert_stop_page(self.ask("www.moved.org"))
+        self.assert_stop_page(self.ask("www.example.com"))
+
+
 class ExactEntryTest(ModuleTestCase):
     def test_exact_entry_alone(self):
         self.start(lists=[("police", "stoppage", "=exact.example.com\n")], allow=())

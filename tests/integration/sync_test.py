@@ -168,8 +168,9 @@ class SilentServer:
 class SyncConfig:
     """The one YAML file both Unbound's module and dnsstop-sync read."""
 
-    def __init__(self, directory, ca, url, keys, **options):
+    def __init__(self, directory, ca, url, keys, protected_names=(), **options):
         self.directory = directory
+        self.protected_names = list(protected_names)
         self.snapshot = os.path.join(directory, "current.snap")
         self.ca = ca
         self.url = url
@@ -194,11 +195,14 @@ lists:
     url: {self.url}
     ca_file: {self.ca.cert}
     public_keys:
-{keys}{options}sync:
+{keys}{options}{self.protected_yaml()}sync:
   state_dir: {self.directory}/state
   metrics_textfile: {self.metrics}
   timeout_seconds: 2
 """ + (f"  metrics_listen: [127.0.0.1:{self.metrics_port}]\n" if self.metrics_port else "")
+
+    def protected_yaml(self):
+        return f"protected_names: [{', '.join(self.protected_names)}]\n" if self.protected_names else ""
 
     def write(self):
         with open(self.path, "w") as out:
@@ -211,7 +215,11 @@ def public_key_line(path):
         return key.read().splitlines()[1]
 
 
-class SyncTest(unittest.TestCase):
+class SyncTestCase(unittest.TestCase):
+    """nginx, the test CA, the keys and NSD once; a served directory, state and
+    Unbound per test; helpers to publish, serve, sync and look. guard_rails_test.py
+    uses them too."""
+
     @classmethod
     def setUpClass(cls):
         cls.temp = h.TempDir()
@@ -265,17 +273,18 @@ class SyncTest(unittest.TestCase):
         its own mtime, as publications seconds apart would."""
         shutil.rmtree(self.served)
         shutil.copytree(source or self.publish_dir, self.served)
-        SyncTest.served_versions += 1
+        SyncTestCase.served_versions += 1
         for file in os.listdir(self.served):
-            stamp = NOW - 100000 + 10 * SyncTest.served_versions
+            stamp = NOW - 100000 + 10 * SyncTestCase.served_versions
             os.utime(os.path.join(self.served, file), (stamp, stamp))
 
     def served_file(self, name):
         return os.path.join(self.served, name)
 
-    def config(self, keys=("key",), url=None, **options):
+    def config(self, keys=("key",), url=None, protected_names=(), **options):
         config = SyncConfig(self.case, self.ca, url or self.nginx.url(f"{os.path.basename(self.served)}/police.manifest"),
-                            [public_key_line(os.path.join(self.dir, f"{key}.pub")) for key in keys], **options)
+                            [public_key_line(os.path.join(self.dir, f"{key}.pub")) for key in keys],
+                            protected_names=protected_names, **options)
         config.write()
         return config
 
@@ -319,6 +328,13 @@ class SyncTest(unittest.TestCase):
         self.assert_blocked("www.example.com")
         return config
 
+    def start_daemon(self, config):
+        daemon = h.Process([SYNC, "--config", config.path], os.path.join(self.case, "sync.log"))
+        self.addCleanup(daemon.stop)
+        return daemon
+
+
+class SyncTest(SyncTestCase):
     def test_first_sync_then_unchanged_poll_is_one_conditional_request(self):
         config = self.first_sync()
         self.assert_blocked("clean.org", blocked=False)
@@ -461,11 +477,6 @@ class SyncTest(unittest.TestCase):
         self.assertEqual(result.returncode, 1)
         self.assertIn("published snapshot", result.stderr)
         self.assert_blocked("www.example.com")
-
-    def start_daemon(self, config):
-        daemon = h.Process([SYNC, "--config", config.path], os.path.join(self.case, "sync.log"))
-        self.addCleanup(daemon.stop)
-        return daemon
 
     def test_daemon_applies_a_delta_within_seconds_and_survives_kill_9(self):
         base = "".join(f"base{i}.example\n" for i in range(20000))

@@ -65,6 +65,23 @@ TEST(PagesTest, AnyHostGetsTheStopPageWith451) {
   EXPECT_EQ(renderer.link_header(), "<https://operator.example/block?a=1&b=2>; rel=\"blocked-by\"");
 }
 
+TEST(PagesTest, StopPageOffersTheComplaintRouteInBothLanguages) {
+  StoppageConfig config = test_config();
+  config.complaint_url = "https://operator.example/complaint";
+  const PageRenderer renderer(config, TemplateSet::load(kShippedTemplates));
+  const Response swedish = renderer.respond({"blocked.example", "/", "sv"}, known_facts(), kNow);
+  EXPECT_NE(swedish.body.find("felaktigt blockerad? H\xc3\xb6r av dig h\xc3\xa4r: <a href=\"https://operator.example/complaint\">"),
+            std::string::npos);
+  const Response english = renderer.respond({"blocked.example", "/", "en"}, known_facts(), kNow);
+  EXPECT_NE(english.body.find("wrongly blocked? Tell us here: <a href=\"https://operator.example/complaint\">"),
+            std::string::npos);
+  // Without one, complaints go to the operator's page about the block.
+  const PageRenderer fallback(test_config(), TemplateSet::load(kShippedTemplates));
+  EXPECT_NE(fallback.respond({"blocked.example", "/", "en"}, known_facts(), kNow)
+                .body.find("Tell us here: <a href=\"https://operator.example/block?a=1&amp;b=2\">"),
+            std::string::npos);
+}
+
 TEST(PagesTest, HostileHostIsEscaped) {
   const PageRenderer renderer(test_config(), TemplateSet::load(kShippedTemplates));
   const Response response =
