@@ -27,6 +27,7 @@ struct PublishRequest {
   std::uint64_t serial = 0;  // 0: one more than the manifest already in output_dir, or 1
   std::uint64_t created_unix = 0;
   std::uint64_t lifetime_seconds = 7 * 24 * 3600;  // expires = created + lifetime
+  std::uint64_t now_unix = 0;  // the time of publishing: a manifest expired by then is refused
   std::size_t kept_deltas = 8;  // deltas from this many earlier serials
 };
 
@@ -36,8 +37,9 @@ struct PublishResult {
   std::size_t skipped_lines = 0;
 };
 
-// Throws std::runtime_error when the list cannot be read, the serial does not grow,
-// or a file cannot be written.
+// Throws std::runtime_error, before writing anything, when the manifest would
+// already be expired (resolvers refuse those), the list cannot be read or the serial
+// does not grow; and when a file cannot be written.
 PublishResult publish(const PublishRequest& request);
 
 }  // namespace dnsstop::sync

@@ -86,6 +86,7 @@ class BlockingModule {
   std::optional<ActiveSnapshot> current_;  // what snapshot_ holds, kept for the purge after a swap
   FileIdentity rejected_file_{};
   std::int64_t last_missing_log_ = 0;
+  std::string unexaminable_path_logged_;  // the last error logged for a path stat() fails on
   std::int64_t last_metrics_write_ = 0;
   std::atomic<std::uint64_t> rejected_loads_{0};
   std::atomic<std::uint64_t> purged_entries_{0};

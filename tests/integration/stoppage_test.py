@@ -61,7 +61,8 @@ class PortTaken(RuntimeError):
 
 
 class StopPageServer:
-    def __init__(self, directory, snapshot, mode="stop_page", extra="", https=False):
+    def __init__(self, directory, snapshot, mode="stop_page", extra="", https=False, templates=TEMPLATES):
+        self.templates = templates
         # free_port() only finds a port free now; a parallel test may take it first,
         # so a start that lost the race is retried with new ports, a bounded number of times.
         for attempt in range(3):
@@ -84,7 +85,7 @@ class StopPageServer:
             f"  http_listen: [\"127.0.0.1:{self.http_port}\", \"[::1]:{self.http6_port}\"]",
             f"  operator_name: \"{OPERATOR}\"", f"  blocked_by_url: \"{BLOCKED_BY}\"",
             "  hotline_url: \"https://hotline.example/report\"", "  help_url: \"https://help.example/\"",
-            f"  check_host: {CHECK_HOST}", f"  template_dir: {TEMPLATES}",
+            f"  check_host: {CHECK_HOST}", f"  template_dir: {self.templates}",
             f"  metrics_listen: [\"127.0.0.1:{self.metrics_port}\"]",
         ]
         if https:
