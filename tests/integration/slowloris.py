@@ -7,6 +7,7 @@ and in connects (MAX_CONNECTS); one thread, non-blocking sockets.
 As a program (for tests/bench/stoppage_bench.sh): slowloris.py HOST PORT CONNECTIONS SECONDS
 prints one JSON line of statistics when done."""
 
+import collections
 import errno
 import json
 import selectors
@@ -68,7 +69,7 @@ class Slowloris:
             connection = socket.socket(self.family, socket.SOCK_STREAM)
             connection.setblocking(False)
             result = connection.connect_ex(self.address)
-            state = {"sent": 0, "next": time.monotonic(), "since": None}
+            state = {"sent": 0, "next": 0.0, "since": None, "closed": False}
             if result not in (0, errno.EINPROGRESS):
                 connection.close()
                 return
@@ -76,6 +77,7 @@ class Slowloris:
 
         def close(connection, by_server):
             state = selector.get_key(connection).data
+            state["closed"] = True
             selector.unregister(connection)
             connection.close()
             if state["since"] is not None:
@@ -85,14 +87,29 @@ class Slowloris:
                     self.lifetimes.append(time.monotonic() - state["since"])
             reopen_at.append(time.monotonic() + self.interval)
 
-        reopen_at = []  # when each socket the server closed is opened again
+        def send_next(connection, state, now):
+            """The head in one piece at once, as a browser sends it, then the padding a
+            byte per interval; `due` stays in time order because every entry is now +
+            interval."""
+            piece = HEAD if state["sent"] == 0 else TRICKLE[state["sent"] - len(HEAD):][:1]
+            try:
+                connection.send(piece)
+            except OSError:
+                close(connection, by_server=True)
+                return
+            state["sent"] += len(piece)
+            state["next"] = now + self.interval
+            due.append((connection, state))
+
+        reopen_at = collections.deque()  # when each socket the server closed is opened again
+        due = collections.deque()  # connected sockets in the order their next byte is due
         for _ in range(self.connections):
             open_one()
         try:
             while not self._stop.is_set() and time.monotonic() < deadline:
                 now = time.monotonic()
                 while reopen_at and reopen_at[0] <= now:
-                    reopen_at.pop(0)
+                    reopen_at.popleft()
                     open_one()
                 for key, events in selector.select(timeout=0.05):
                     connection, state = key.fileobj, key.data
@@ -104,6 +121,8 @@ class Slowloris:
                         self.open_now += 1
                         self.most_open = max(self.most_open, self.open_now)
                         selector.modify(connection, selectors.EVENT_READ, state)
+                        send_next(connection, state, now)
+                        continue
                     if events & selectors.EVENT_READ:
                         try:
                             data = connection.recv(4096)
@@ -111,20 +130,10 @@ class Slowloris:
                             data = b""
                         if not data:  # the server closed it (anything it sent is an error status)
                             close(connection, by_server=True)
-                # Each connected socket sends its next byte when due: the head first in
-                # one piece, as a browser would, then the padding a byte at a time.
-                for key in list(selector.get_map().values()):
-                    connection, state = key.fileobj, key.data
-                    if state["since"] is None or state["next"] > now:
-                        continue
-                    piece = HEAD if state["sent"] == 0 else TRICKLE[state["sent"] - len(HEAD):][:1]
-                    try:
-                        connection.send(piece)
-                    except OSError:
-                        close(connection, by_server=True)
-                        continue
-                    state["sent"] += len(piece)
-                    state["next"] = now + self.interval
+                while due and due[0][1]["next"] <= now:
+                    connection, state = due.popleft()
+                    if not state["closed"]:
+                        send_next(connection, state, now)
         finally:
             for key in list(selector.get_map().values()):
                 key.fileobj.close()
