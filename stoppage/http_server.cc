@@ -175,13 +175,15 @@ HttpServer::HttpServer(const ListenAddress& listen, const ServerLimits& limits, 
 }
 
 HttpServer::~HttpServer() {
-  MHD_stop_daemon(daemon_);
+  // The deadline thread first: once libmicrohttpd has stopped, no descriptor the guard
+  // might still name is the connection's any more.
   {
     const std::lock_guard lock(guard_mutex_);
     stopping_ = true;
   }
   wake_deadline_thread_.notify_one();
   deadline_thread_.join();
+  MHD_stop_daemon(daemon_);
 }
 
 void HttpServer::close_expired_connections() {
