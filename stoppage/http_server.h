@@ -35,7 +35,8 @@ struct Reply {
   unsigned status = 200;
   std::string body;
   std::vector<std::pair<std::string_view, std::string_view>> headers;  // into constants or owner
-  std::shared_ptr<const void> owner;  // keeps what headers point into alive until they are sent
+  std::shared_ptr<const void> owner;  // keeps what headers point into alive until they are sent;
+                                      // released in the thread that called the handler
 };
 
 struct ServerLimits {

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <sys/resource.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +18,7 @@
 
 #include "core/config.h"
 #include "core/file_io.h"
+#include "core/rcu_pointer.h"
 #include "stoppage/http_server.h"
 #include "stoppage/list_watcher.h"
 #include "stoppage/page_counters.h"
@@ -80,17 +80,19 @@ sigset_t handled_signals() {
   return signals;
 }
 
-using SharedRenderer = std::atomic<std::shared_ptr<const PageRenderer>>;
+// The pages in use: server threads read them without locks; SIGHUP swaps in new ones.
+using CurrentPages = RcuPointer<PageRenderer>;
 
 // SIGHUP: new templates and texts for the next request; requests already being
-// answered finish with the renderer they hold, and no connection is touched. A
-// configuration or template that cannot be used leaves the pages as they were.
-void reload(const std::string& config_path, Config& running, SharedRenderer& renderer) {
+// answered finish with the renderer they hold (the swap waits for them), and no
+// connection is touched. A configuration or template that cannot be used leaves the
+// pages as they were.
+void reload(const std::string& config_path, Config& running, CurrentPages& renderer) {
   try {
     const Config reread = load_config(config_path);
     require_settings(reread);
     const ReloadPlan plan = plan_reload(running, reread);
-    renderer.store(std::make_shared<const PageRenderer>(plan.settings, TemplateSet::load(plan.settings.template_dir)));
+    renderer.replace(std::make_unique<const PageRenderer>(plan.settings, TemplateSet::load(plan.settings.template_dir)));
     running.stoppage = plan.settings;
     std::fprintf(stderr, "dnsstop-stoppage: reloaded the texts from %s and the templates from %s\n",
                  config_path.c_str(), plan.settings.template_dir.c_str());
@@ -109,14 +111,16 @@ int run(const std::string& config_path) {
   const StoppageConfig& settings = config.stoppage;
   raise_descriptor_limit();
 
-  SharedRenderer renderer(std::make_shared<const PageRenderer>(settings, TemplateSet::load(settings.template_dir)));
+  CurrentPages renderer;
+  renderer.replace(std::make_unique<const PageRenderer>(settings, TemplateSet::load(settings.template_dir)));
   const ListWatcher watcher(config.snapshot.path, settings.check_host,
                             std::chrono::milliseconds(config.snapshot.check_interval_ms));
   PageCounters counters;
 
   const HttpServer::Handler page_handler = [&](const Request& request) {
-    std::shared_ptr<const PageRenderer> pages = renderer.load();
-    Response response = pages->respond(request, watcher.facts(), std::time(nullptr));
+    // Held until the response is built: the Link header points into the renderer.
+    auto pages = std::make_shared<CurrentPages::Reader>(renderer.read());
+    Response response = (*pages)->respond(request, watcher.facts(), std::time(nullptr));
     counters.count(response.page, response.json, response.language);
     Reply reply{response.status, std::move(response.body), {}, {}};
     reply.headers = {
@@ -127,7 +131,7 @@ int run(const std::string& config_path) {
         {"Referrer-Policy", "no-referrer"},
         {"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
     };
-    if (response.status == 451) reply.headers.emplace_back("Link", pages->link_header());
+    if (response.status == 451) reply.headers.emplace_back("Link", (*pages)->link_header());
     reply.owner = std::move(pages);
     return reply;
   };
