@@ -45,14 +45,45 @@ TEST(ConnectionGuardTest, ConnectionsBeingAnsweredAreNotEvicted) {
   EXPECT_EQ(guard.opened(8, kStart + seconds(3)), 8);
 }
 
-TEST(ConnectionGuardTest, AnAnsweredConnectionWaitsAgainFromItsAnswer) {
+TEST(ConnectionGuardTest, KeptAliveConnectionsGoOnlyWhenNoneWaitsForAFirstRequest) {
+  ConnectionGuard guard(3, seconds(10));
+  guard.opened(5, kStart);
+  guard.request_complete(5);
+  guard.answered(5, kStart + seconds(1));  // kept alive, waiting since 1 s
+  guard.opened(6, kStart + seconds(2));    // its first request, since 2 s
+  guard.opened(7, kStart + seconds(3));
+  // 5 has waited longest, but has shown it is a client: the first-request waiters go.
+  EXPECT_EQ(guard.opened(8, kStart + seconds(4)), 6);
+  EXPECT_EQ(guard.opened(9, kStart + seconds(5)), 7);
+  guard.request_complete(8);
+  guard.request_complete(9);
+  // Now only 5 waits, kept alive: it goes before a newcomer is turned away.
+  EXPECT_EQ(guard.opened(10, kStart + seconds(6)), 5);
+}
+
+TEST(ConnectionGuardTest, KeptAliveConnectionsAreEvictedOldestFirst) {
   ConnectionGuard guard(2, seconds(10));
   guard.opened(5, kStart);
-  guard.opened(6, kStart + seconds(1));
+  guard.opened(6, kStart);
+  guard.request_complete(6);
   guard.request_complete(5);
-  guard.answered(5, kStart + seconds(2));  // now the newest waiter
+  guard.answered(6, kStart + seconds(1));
+  guard.answered(5, kStart + seconds(2));
   EXPECT_EQ(guard.opened(7, kStart + seconds(3)), 6);
+  guard.request_complete(7);
   EXPECT_EQ(guard.opened(8, kStart + seconds(4)), 5);
+}
+
+TEST(ConnectionGuardTest, TheDeadlineOfEitherQueueExpires) {
+  ConnectionGuard guard(100, seconds(10));
+  guard.opened(5, kStart);
+  guard.request_complete(5);
+  guard.answered(5, kStart + seconds(1));
+  guard.opened(6, kStart + seconds(2));
+  EXPECT_EQ(guard.next_deadline(), kStart + seconds(11));
+  EXPECT_EQ(guard.next_expired(kStart + seconds(11)), 5);
+  EXPECT_EQ(guard.next_deadline(), kStart + seconds(12));
+  EXPECT_EQ(guard.next_expired(kStart + seconds(12)), 6);
 }
 
 TEST(ConnectionGuardTest, TheDeadlineCoversTheWholeRequestNotEachByte) {
