@@ -91,7 +91,8 @@ int keygen(std::span<const std::string_view> args) {
 
 int publish(std::span<const std::string_view> args) {
   dnsstop::sync::PublishRequest request;
-  request.created_unix = static_cast<std::uint64_t>(std::time(nullptr));
+  request.now_unix = static_cast<std::uint64_t>(std::time(nullptr));
+  request.created_unix = request.now_unix;
   std::string secret_path;
   std::string public_suffix_path(dnsstop::kDebianPublicSuffixList);
   std::vector<std::string> positional;

@@ -120,6 +120,17 @@ PublishResult publish(const PublishRequest& request) {
   if (!valid_list_name(request.list_name)) {
     throw std::runtime_error("list name must be 1-32 of A-Z a-z 0-9 . _ -");
   }
+  // The same rule as dnsstop-sync's (syncer.cc): a manifest whose expiry is not after
+  // now is rejected as expired by every resolver.
+  const std::uint64_t expires_unix = request.created_unix + request.lifetime_seconds;
+  if (expires_unix <= request.now_unix) {
+    throw std::runtime_error("the manifest would expire at " + std::to_string(expires_unix) + " (created " +
+                             std::to_string(request.created_unix) + " + lifetime " +
+                             std::to_string(request.lifetime_seconds) + " s), which is not after now (" +
+                             std::to_string(request.now_unix) +
+                             "); every resolver would reject it as expired: give a later --created or a longer "
+                             "--lifetime");
+  }
   const std::string text = read_whole_file(request.list_path, kMaxListFileBytes);
   PublishResult result;
   const ParsedList parsed = parse_list(text, request.list_path);
@@ -147,7 +158,7 @@ PublishResult publish(const PublishRequest& request) {
   manifest.list_name = request.list_name;
   manifest.serial = serial;
   manifest.created_unix = request.created_unix;
-  manifest.expires_unix = request.created_unix + request.lifetime_seconds;
+  manifest.expires_unix = expires_unix;
   manifest.full = write_published(request.output_dir, full_list_name(request.list_name, serial), canonical);
 
   std::vector<std::uint64_t> earlier = published_serials(request.output_dir, request.list_name);

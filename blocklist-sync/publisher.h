@@ -29,6 +29,7 @@ struct PublishRequest {
   std::uint64_t serial = 0;  // 0: one more than the manifest already in output_dir, or 1
   std::uint64_t created_unix = 0;
   std::uint64_t lifetime_seconds = 7 * 24 * 3600;  // expires = created + lifetime
+  std::uint64_t now_unix = 0;  // the time of publishing: a manifest expired by then is refused
   std::size_t kept_deltas = 8;  // deltas from this many earlier serials
   const PublicSuffixList* public_suffixes = nullptr;  // warn about entries blocking one
 };
@@ -42,10 +43,12 @@ struct PublishResult {
   std::vector<std::string> public_suffix_entries;
 };
 
-// Creates output_dir if needed. Throws std::runtime_error when the list cannot be
-// read, the serial does not grow, or a file cannot be written. The manifest's mtime
-// is made later than the one it replaces, so a static server's validators (mtime in
-// seconds and size) change even for a correction published within the same second.
+// Creates output_dir if needed. Throws std::runtime_error, before writing anything,
+// when the manifest would already be expired (resolvers refuse those), the list
+// cannot be read or the serial does not grow; and when a file cannot be written. The
+// manifest's mtime is made later than the one it replaces, so a static server's
+// validators (mtime in seconds and size) change even for a correction published
+// within the same second.
 PublishResult publish(const PublishRequest& request);
 
 // A second (third...) person's signature of the manifest already published in

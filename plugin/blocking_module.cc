@@ -232,6 +232,12 @@ void BlockingModule::check_snapshot_file() {
   try {
     identity = identify_file(path);
   } catch (const std::system_error& error) {
+    // With a snapshot loaded, a path gone bad (removed, a symlink loop) is logged once
+    // per cause, as a damaged file is, while the loaded snapshot keeps serving.
+    if (current_ && unexaminable_path_logged_ != error.what()) {
+      unexaminable_path_logged_ = error.what();
+      log_err("dnsstop: cannot examine the snapshot path: %s; keeping the loaded snapshot", error.what());
+    }
     if (!current_ && unix_now() - last_missing_log_ >= kMissingSnapshotLogSeconds) {
       last_missing_log_ = unix_now();
       log_err("dnsstop: no snapshot yet (%s); %s until one arrives", error.what(),
@@ -240,6 +246,7 @@ void BlockingModule::check_snapshot_file() {
     }
     return;
   }
+  unexaminable_path_logged_.clear();
   if ((current_ && identity == current_->file->identity()) || identity == rejected_file_) return;
   try {
     install(LoadedSnapshot::load(path));

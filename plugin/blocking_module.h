@@ -90,6 +90,7 @@ class BlockingModule {
   std::optional<ActiveSnapshot> current_;  // what snapshot_ holds, kept for the purge after a swap
   FileIdentity rejected_file_{};
   std::int64_t last_missing_log_ = 0;
+  std::string unexaminable_path_logged_;  // the last error logged for a path stat() fails on
   std::int64_t last_metrics_write_ = 0;
   std::int64_t installed_unix_ = 0;  // when current_ was swapped in
   double last_purge_seconds_ = 0;    // how long the purge after that swap took

@@ -10,8 +10,10 @@
 namespace dnsstop::stoppage {
 
 // Escapes & < > " ' so the result is safe in element text and in quoted attributes.
-// Bytes that are not valid printable text (controls, DEL) become U+FFFD, so a
-// hostile header cannot smuggle anything a browser would interpret.
+// Bytes that are not valid printable text (controls, DEL, and anything that is not
+// well-formed UTF-8, one U+FFFD per maximal ill-formed subpart) become U+FFFD, so
+// a hostile header cannot smuggle anything a browser would interpret and the page
+// stays valid UTF-8.
 std::string html_escape(std::string_view text);
 
 // The body of a JSON string (without the quotes): " \ and control bytes escaped.

@@ -1,21 +1,30 @@
 // One listening HTTP or HTTPS socket served by libmicrohttpd (docs/stoppage.md says
 // why that library): its own epoll thread pool parses requests, enforces the limits
-// and calls the handler; this class only turns the handler's Reply into a response.
+// and calls the handler; this class turns the handler's Reply into a response and
+// closes the connections its ConnectionGuard names (a request not complete within
+// idle_timeout_seconds; the longest waiter when max_connections are open), from the
+// pool's threads and from one deadline thread per socket.
 //
 // Construct and destroy from the main thread. The handler is called from the pool's
 // threads, several at once, and must be thread-safe; it sees the request's Host,
-// path and Accept-Language only, never the client's address. Destruction stops the
+// path and Accept-Language only, never the client's address. Each connection event
+// costs one short mutex hold, shared by the socket's threads. Destruction stops the
 // pool and waits for running handlers.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "core/config.h"
+#include "stoppage/connection_guard.h"
 #include "stoppage/pages.h"
 
 struct MHD_Daemon;
@@ -25,11 +34,15 @@ namespace dnsstop::stoppage {
 struct Reply {
   unsigned status = 200;
   std::string body;
-  std::vector<std::pair<std::string_view, std::string_view>> headers;  // must outlive the call
+  std::vector<std::pair<std::string_view, std::string_view>> headers;  // into constants or owner
+  std::shared_ptr<const void> owner;  // keeps what headers point into alive until they are sent;
+                                      // released in the thread that called the handler
 };
 
 struct ServerLimits {
   std::uint32_t max_connections = 4096;
+  // Both the time a connection may take to deliver a complete request (from its
+  // opening or its previous answer) and the time it may stay silent while answered.
   std::uint32_t idle_timeout_seconds = 10;
   std::uint32_t connection_memory_bytes = 16384;
   std::uint32_t threads = 2;
@@ -54,8 +67,15 @@ class HttpServer {
   std::uint16_t port() const noexcept { return port_; }
 
  private:
+  void close_expired_connections();  // the deadline thread
+
   Handler handler_;
   TlsFiles tls_;  // libmicrohttpd keeps pointers into these for the daemon's lifetime
+  std::mutex guard_mutex_;
+  ConnectionGuard guard_;                        // guarded by guard_mutex_
+  bool stopping_ = false;                        // guarded by guard_mutex_
+  std::condition_variable wake_deadline_thread_;  // a first deadline, or stopping
+  std::thread deadline_thread_;
   MHD_Daemon* daemon_ = nullptr;
   std::uint16_t port_ = 0;
 

@@ -1,6 +1,7 @@
 // dnsstop-stoppage: the stop page that blocked names resolve to, and the consumer
 // check (docs/stoppage.md). Reads the `stoppage` section of the configuration,
-// serves until SIGTERM or SIGINT. It never logs or counts who came.
+// serves until SIGTERM or SIGINT; SIGHUP reloads the templates and texts. It never
+// logs or counts who came.
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -17,10 +18,12 @@
 
 #include "core/config.h"
 #include "core/file_io.h"
+#include "core/rcu_pointer.h"
 #include "stoppage/http_server.h"
 #include "stoppage/list_watcher.h"
 #include "stoppage/page_counters.h"
 #include "stoppage/pages.h"
+#include "stoppage/reload.h"
 #include "stoppage/templates.h"
 
 namespace dnsstop::stoppage {
@@ -67,21 +70,59 @@ std::string url_of(bool https, const ListenAddress& listen, std::uint16_t port) 
          ':' + std::to_string(port);
 }
 
+// The signals main() blocks before any thread starts, so that only sigwait sees them.
+sigset_t handled_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  return signals;
+}
+
+// The pages in use: server threads read them without locks; SIGHUP swaps in new ones.
+using CurrentPages = RcuPointer<PageRenderer>;
+
+// SIGHUP: new templates and texts for the next request; requests already being
+// answered finish with the renderer they hold (the swap waits for them), and no
+// connection is touched. A configuration or template that cannot be used leaves the
+// pages as they were.
+void reload(const std::string& config_path, Config& running, CurrentPages& renderer) {
+  try {
+    const Config reread = load_config(config_path);
+    require_settings(reread);
+    const ReloadPlan plan = plan_reload(running, reread);
+    renderer.replace(std::make_unique<const PageRenderer>(plan.settings, TemplateSet::load(plan.settings.template_dir)));
+    running.stoppage = plan.settings;
+    std::fprintf(stderr, "dnsstop-stoppage: reloaded the texts from %s and the templates from %s\n",
+                 config_path.c_str(), plan.settings.template_dir.c_str());
+    for (const std::string_view key : plan.restart_keys) {
+      std::fprintf(stderr, "dnsstop-stoppage: %.*s changed; it takes effect at the next restart\n",
+                   static_cast<int>(key.size()), key.data());
+    }
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "dnsstop-stoppage: reload refused, the pages stay as they were: %s\n", error.what());
+  }
+}
+
 int run(const std::string& config_path) {
-  const Config config = load_config(config_path);
+  Config config = load_config(config_path);
   require_settings(config);
   const StoppageConfig& settings = config.stoppage;
   raise_descriptor_limit();
 
-  const PageRenderer renderer(settings, TemplateSet::load(settings.template_dir));
+  CurrentPages renderer;
+  renderer.replace(std::make_unique<const PageRenderer>(settings, TemplateSet::load(settings.template_dir)));
   const ListWatcher watcher(config.snapshot.path, settings.check_host,
                             std::chrono::milliseconds(config.snapshot.check_interval_ms));
   PageCounters counters;
 
   const HttpServer::Handler page_handler = [&](const Request& request) {
-    Response response = renderer.respond(request, watcher.facts(), std::time(nullptr));
+    // Held until the response is built: the Link header points into the renderer.
+    auto pages = std::make_shared<CurrentPages::Reader>(renderer.read());
+    Response response = (*pages)->respond(request, watcher.facts(), std::time(nullptr));
     counters.count(response.page, response.json, response.language);
-    Reply reply{response.status, std::move(response.body), {}};
+    Reply reply{response.status, std::move(response.body), {}, {}};
     reply.headers = {
         {"Content-Type", response.content_type},
         {"Content-Language", language_code(response.language)},
@@ -90,12 +131,13 @@ int run(const std::string& config_path) {
         {"Referrer-Policy", "no-referrer"},
         {"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
     };
-    if (response.status == 451) reply.headers.emplace_back("Link", renderer.link_header());
+    if (response.status == 451) reply.headers.emplace_back("Link", (*pages)->link_header());
+    reply.owner = std::move(pages);
     return reply;
   };
   const HttpServer::Handler metrics_handler = [&](const Request& request) {
-    if (request.path != "/metrics") return Reply{404, "not found\n", {{"Content-Type", "text/plain"}}};
-    return Reply{200, counters.prometheus_text(), {{"Content-Type", "text/plain; version=0.0.4"}}};
+    if (request.path != "/metrics") return Reply{404, "not found\n", {{"Content-Type", "text/plain"}}, {}};
+    return Reply{200, counters.prometheus_text(), {{"Content-Type", "text/plain; version=0.0.4"}}, {}};
   };
 
   const ServerLimits limits{settings.max_connections, settings.idle_timeout_seconds,
@@ -117,12 +159,9 @@ int run(const std::string& config_path) {
   for (const ListenAddress& listen : settings.https_listen) start(listen, limits, tls, page_handler, pages);
   for (const ListenAddress& listen : settings.metrics_listen) start(listen, {16, 10, 8192, 1}, {}, metrics_handler, "metrics");
 
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
+  const sigset_t signals = handled_signals();
   int received = 0;
-  sigwait(&stop_signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) reload(config_path, config, renderer);
   std::fprintf(stderr, "dnsstop-stoppage: stopping on signal %d\n", received);
   return 0;
 }
@@ -131,12 +170,8 @@ int run(const std::string& config_path) {
 }  // namespace dnsstop::stoppage
 
 int main(int argc, char** argv) {
-  // Blocked before any thread starts, so only sigwait in main sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t signals = dnsstop::stoppage::handled_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   const char* from_environment = std::getenv("DNSSTOP_CONFIG");

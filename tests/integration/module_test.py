@@ -306,6 +306,30 @@ class SnapshotLifecycleTest(ModuleTestCase):
         self.assert_stop_page(self.ask("www.example.com"))
         self.assert_real(self.ask("clean.org"), "A", "198.51.100.1")
 
+    def test_a_snapshot_path_that_cannot_be_examined_is_logged_once_per_cause(self):
+        self.start()
+        message = "cannot examine the snapshot path"
+        loop_a, loop_b = self.snapshot + ".loop-a", self.snapshot + ".loop-b"
+        os.symlink(loop_b, loop_a)
+        os.symlink(loop_a, loop_b)
+        os.rename(self.snapshot, self.snapshot + ".kept")
+        os.symlink(loop_a, self.snapshot + ".link")
+        os.rename(self.snapshot + ".link", self.snapshot)
+        wait_for(lambda: message in self.unbound.log_text(), 3, "the symlink loop to be logged")
+        self.assertIn("Too many levels of symbolic links", self.unbound.log_text())
+        # The watcher checks every 100 ms; a second or so of checks adds no line.
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            self.assertEqual(self.unbound.log_text().count(message), 1)
+            self.assert_stop_page(self.ask("www.example.com"))
+        os.remove(self.snapshot)  # now missing: another cause, logged once more
+        wait_for(lambda: self.unbound.log_text().count(message) == 2, 3, "the missing file to be logged")
+        self.assertIn("No such file or directory", self.unbound.log_text())
+        self.assert_stop_page(self.ask("www.example.com"))
+        os.rename(self.snapshot + ".kept", self.snapshot)
+        self.assert_real(self.ask("clean.org"), "A", "198.51.100.1")
+        self.assertEqual(self.unbound.log_text().count(message), 2)
+
     def test_without_snapshot_unbound_resolves_unfiltered_and_logs_then_blocks_when_one_arrives(self):
         self.start(compile_first=False)
         self.assertEqual(self.ask("www.example.com").data("A"), ["203.0.113.2"])

@@ -375,6 +375,20 @@ class SyncTest(SyncTestCase):
         self.assertIn("accepted serial 2", result.stderr)
         self.assert_blocked("late.org")
 
+    def test_publisher_refuses_a_manifest_that_is_already_expired(self):
+        out = os.path.join(self.case, "expired")
+        os.makedirs(out)
+        list_path = os.path.join(self.case, "input.list")
+        with open(list_path, "w") as listing:
+            listing.write("example.com\n")
+        result = run([PUBLISH, "publish", "-s", os.path.join(self.dir, "key.key"), "-n", "police", "--created",
+                      str(NOW - 100), "--lifetime", "50", list_path, out], check=False)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn(f"the manifest would expire at {NOW - 50} (created {NOW - 100} + lifetime 50 s), which is "
+                      "not after now", result.stderr)
+        self.assertIn("every resolver would reject it as expired", result.stderr)
+        self.assertEqual(os.listdir(out), [])
+
     def test_stock_minisign_signature(self):
         secret, public = os.path.join(self.case, "minisign.key"), os.path.join(self.case, "minisign.pub")
         run([MINISIGN, "-G", "-W", "-p", public, "-s", secret])
@@ -412,6 +426,12 @@ class SyncTest(SyncTestCase):
             self.assert_rejected(config, reason, 1)
             self.assert_blocked("late.org", blocked=False)
 
+        def wait_for_expiry():
+            # dnsstop-publish refuses to publish an expired manifest; this one lives 1 s.
+            with open(self.served_file("police.manifest")) as text:
+                expires = int(re.search(r"^expires (\d+)$", text.read(), re.M).group(1))
+            h.wait_until(lambda: time.time() >= expires + 1, 5, "the published manifest to expire")
+
         def edit(name, change):
             path = self.served_file(name)
             with open(path, "rb") as data:
@@ -427,7 +447,7 @@ class SyncTest(SyncTestCase):
         attack("example.com\nlate.org\n", "unknown_key", key="other")
         attack("example.com\nlate.org\n", "wrong_list", name="other")
         attack("late.org\n", "rollback", extra=("--serial", "1"), fresh=True)  # same serial, other content
-        attack("late.org\n", "expired", extra=("--created", str(NOW - 100), "--lifetime", "50", "--keep-deltas", "0"))
+        attack("late.org\n", "expired", extra=("--lifetime", "1", "--keep-deltas", "0"), mutate=wait_for_expiry)
         attack("example.com\nlate.org\n", "truncated",
                mutate=lambda: edit("police-2.list", lambda data: data[:-3]))
         attack("example.com\nlate.org\n", "oversized",

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 namespace dnsstop::stoppage {
 namespace {
@@ -18,6 +19,26 @@ TEST(HtmlEscapeTest, EscapesMarkupAndQuotes) {
 TEST(HtmlEscapeTest, ControlBytesBecomeReplacementCharacters) {
   EXPECT_EQ(html_escape(std::string("a\0b\r\n\x7f", 6)), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(html_escape("bl\xC3\xA5"), "bl\xC3\xA5");  // UTF-8 passes through
+}
+
+TEST(HtmlEscapeTest, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  constexpr std::string_view kFffd = "\xEF\xBF\xBD";
+  const auto times = [&](int n) {
+    std::string text;
+    for (int i = 0; i < n; ++i) text += kFffd;
+    return text;
+  };
+  EXPECT_EQ(html_escape("a\xFF\xFE\xC0" "b"), "a" + times(3) + "b");
+  // Every length of well-formed sequence passes, at the edges of its ranges.
+  EXPECT_EQ(html_escape("\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEF\xBF\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF"),
+            "\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEF\xBF\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF");
+  EXPECT_EQ(html_escape("\xC1\xBF"), times(2));                   // overlong 2-byte form
+  EXPECT_EQ(html_escape("\xE0\x9F\xBF"), times(3));              // overlong 3-byte form
+  EXPECT_EQ(html_escape("\xED\xA0\x80"), times(3));              // a UTF-16 surrogate
+  EXPECT_EQ(html_escape("\xF4\x90\x80\x80"), times(4));         // above U+10FFFF
+  EXPECT_EQ(html_escape("\xE2\x82" "x"), times(1) + "x");         // cut short: one for the subpart
+  EXPECT_EQ(html_escape("\xF0\x9F\x98"), times(1));              // cut short at the end
+  EXPECT_EQ(html_escape("\x80<"), times(1) + "&lt;");              // a stray continuation byte
 }
 
 TEST(JsonEscapeTest, EscapesQuotesBackslashesAndControls) {
