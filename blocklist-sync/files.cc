@@ -1,8 +1,12 @@
 // File writers on top of POSIX calls and core's atomic writer.
 #include "blocklist-sync/files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
 
 #include <cerrno>
 #include <span>
@@ -39,6 +43,28 @@ void create_private_file(const std::string& path, std::string_view text) {
     done += static_cast<std::size_t>(written);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) throw errno_error(path, errno);
+}
+
+std::string list_file_name(std::string_view list, std::uint64_t serial) {
+  return std::string(list) + '-' + std::to_string(serial) + ".list";
+}
+
+std::vector<std::uint64_t> list_file_serials(const std::string& directory, std::string_view list) {
+  DIR* dir = ::opendir(directory.c_str());
+  if (dir == nullptr) throw errno_error(directory, errno);
+  std::vector<std::uint64_t> serials;
+  const std::string prefix = std::string(list) + '-';
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view file = entry->d_name;
+    if (!file.starts_with(prefix) || !file.ends_with(".list")) continue;
+    const std::string_view digits = file.substr(prefix.size(), file.size() - prefix.size() - 5);
+    std::uint64_t serial = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), serial);
+    if (error == std::errc() && end == digits.data() + digits.size() && serial > 0) serials.push_back(serial);
+  }
+  ::closedir(dir);
+  std::sort(serials.begin(), serials.end());
+  return serials;
 }
 
 }  // namespace dnsstop::sync

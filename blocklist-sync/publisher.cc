@@ -22,31 +22,8 @@
 namespace dnsstop::sync {
 namespace {
 
-std::string full_list_name(const std::string& list, std::uint64_t serial) {
-  return list + '-' + std::to_string(serial) + ".list";
-}
-
 std::string delta_name(const std::string& list, std::uint64_t from, std::uint64_t to) {
   return list + '-' + std::to_string(from) + '-' + std::to_string(to) + ".delta";
-}
-
-// Serials of the full lists NAME-SERIAL.list in `directory`, ascending.
-std::vector<std::uint64_t> published_serials(const std::string& directory, const std::string& list) {
-  std::vector<std::uint64_t> serials;
-  DIR* dir = ::opendir(directory.c_str());
-  if (dir == nullptr) throw std::runtime_error(directory + ": cannot open the output directory");
-  const std::string prefix = list + '-';
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string_view file = entry->d_name;
-    if (!file.starts_with(prefix) || !file.ends_with(".list")) continue;
-    const std::string_view digits = file.substr(prefix.size(), file.size() - prefix.size() - 5);
-    std::uint64_t serial = 0;
-    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), serial);
-    if (error == std::errc() && end == digits.data() + digits.size() && serial > 0) serials.push_back(serial);
-  }
-  ::closedir(dir);
-  std::sort(serials.begin(), serials.end());
-  return serials;
 }
 
 PublishedFile write_published(const std::string& directory, const std::string& name, const std::string& text) {
@@ -159,13 +136,13 @@ PublishResult publish(const PublishRequest& request) {
   manifest.serial = serial;
   manifest.created_unix = request.created_unix;
   manifest.expires_unix = expires_unix;
-  manifest.full = write_published(request.output_dir, full_list_name(request.list_name, serial), canonical);
+  manifest.full = write_published(request.output_dir, list_file_name(request.list_name, serial), canonical);
 
-  std::vector<std::uint64_t> earlier = published_serials(request.output_dir, request.list_name);
+  std::vector<std::uint64_t> earlier = list_file_serials(request.output_dir, request.list_name);
   std::erase_if(earlier, [&](std::uint64_t old) { return old >= serial; });
   std::reverse(earlier.begin(), earlier.end());
   for (const std::uint64_t old_serial : earlier) {
-    const std::string old_path = request.output_dir + '/' + full_list_name(request.list_name, old_serial);
+    const std::string old_path = request.output_dir + '/' + list_file_name(request.list_name, old_serial);
     if (manifest.deltas.size() == std::min(request.kept_deltas, kMaxManifestDeltas)) {
       ::unlink(old_path.c_str());
       continue;

@@ -2,7 +2,6 @@
 // line ("earlier", "held") holds its fields separated by single spaces.
 #include "blocklist-sync/state_store.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -88,7 +87,7 @@ std::string StateStore::state_path(const std::string& list_name) const {
 }
 
 std::string StateStore::list_path(const std::string& list_name, std::uint64_t serial) const {
-  return directory_ + '/' + list_name + '-' + std::to_string(serial) + ".list";
+  return directory_ + '/' + list_file_name(list_name, serial);
 }
 
 std::string StateStore::journal_path(const std::string& list_name) const {
@@ -182,23 +181,19 @@ void StateStore::save(const std::string& list_name, const ListState& state,
   write_text_atomically(state_path(list_name), text);
 
   // List files the state no longer names: versions rotated out, held ones dropped.
-  DIR* dir = ::opendir(directory_.c_str());
-  if (dir == nullptr) return;
-  std::vector<std::string> stale;
-  const std::string prefix = list_name + '-';
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string_view file = entry->d_name;
-    if (!file.starts_with(prefix) || !file.ends_with(".list")) continue;
-    const std::string_view digits = file.substr(prefix.size(), file.size() - prefix.size() - 5);
-    std::uint64_t serial = 0;
-    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), serial);
-    if (error != std::errc() || end != digits.data() + digits.size()) continue;
+  // The state is saved already; a directory that cannot be read leaves them for the
+  // next save.
+  std::vector<std::uint64_t> kept;
+  try {
+    kept = list_file_serials(directory_, list_name);
+  } catch (const std::runtime_error&) {
+    return;
+  }
+  for (const std::uint64_t serial : kept) {
     if (state.accepted(serial) == nullptr && !(state.held && state.held->serial == serial)) {
-      stale.emplace_back(file);
+      ::unlink(list_path(list_name, serial).c_str());
     }
   }
-  ::closedir(dir);
-  for (const std::string& file : stale) ::unlink((directory_ + '/' + file).c_str());
 }
 
 void StateStore::append_journal(const std::string& list_name, const JournalRecord& record) const {

@@ -237,13 +237,14 @@ HIERARCHY_NAME_SERVERS = {"hosted.org.": "ns.listed.net."}
 HIERARCHY_BROKEN_ZONE = "broken.org."
 
 
-class ServfailServer:
-    """A name server that answers every UDP query SERVFAIL and counts them."""
+class UdpServer:
+    """A UDP server on its own thread: handle(query, client) answers each datagram;
+    stop() closes the socket, which ends the thread."""
 
-    def __init__(self, address, port=53):
-        self.queries = 0
+    def __init__(self, address="127.0.0.1", port=0):
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.socket.bind((address, port))
+        self.port = self.socket.getsockname()[1]
         threading.Thread(target=self.serve, daemon=True).start()
 
     def serve(self):
@@ -252,19 +253,33 @@ class ServfailServer:
                 query, client = self.socket.recvfrom(65535)
             except OSError:
                 return  # closed
-            if len(query) < 12:
-                continue
-            self.queries += 1
-            flags = (query[2] & 0x79 | 0x84) << 8 | 0x02  # QR, AA, opcode and RD kept; RCODE 2
-            # The question only: an EDNS record would need answering in kind.
-            question_end = 12
-            while question_end < len(query) and query[question_end] != 0:
-                question_end += query[question_end] + 1
-            self.socket.sendto(query[:2] + flags.to_bytes(2, "big") + b"\x00\x01\x00\x00\x00\x00\x00\x00" +
-                               query[12:question_end + 5], client)
+            self.handle(query, client)
+
+    def handle(self, query, client):
+        raise NotImplementedError
 
     def stop(self):
         self.socket.close()
+
+
+class ServfailServer(UdpServer):
+    """A name server that answers every query SERVFAIL and counts them."""
+
+    def __init__(self, address, port=53):
+        self.queries = 0
+        super().__init__(address, port)
+
+    def handle(self, query, client):
+        if len(query) < 12:
+            return
+        self.queries += 1
+        flags = (query[2] & 0x79 | 0x84) << 8 | 0x02  # QR, AA, opcode and RD kept; RCODE 2
+        # The question only: an EDNS record would need answering in kind.
+        question_end = 12
+        while question_end < len(query) and query[question_end] != 0:
+            question_end += query[question_end] + 1
+        self.socket.sendto(query[:2] + flags.to_bytes(2, "big") + b"\x00\x01\x00\x00\x00\x00\x00\x00" +
+                           query[12:question_end + 5], client)
 
 
 class Hierarchy:

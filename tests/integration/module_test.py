@@ -27,7 +27,7 @@ def wait_for(predicate, timeout, what):
     h.wait_until(predicate, timeout, what)
 
 
-class HoldingRelay:
+class HoldingRelay(h.UdpServer):
     """A UDP relay in front of NSD that holds every query whose packet contains
     `held_label` until release(), so the test decides when such a resolution ends."""
 
@@ -36,18 +36,10 @@ class HoldingRelay:
         self.held_label = bytes([len(held_label)]) + held_label.encode()
         self.released = threading.Event()
         self.held = 0
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.port = self.socket.getsockname()[1]
-        threading.Thread(target=self.serve, daemon=True).start()
+        super().__init__()
 
-    def serve(self):
-        while True:
-            try:
-                query, client = self.socket.recvfrom(65535)
-            except OSError:
-                return  # closed
-            threading.Thread(target=self.relay, args=(query, client), daemon=True).start()
+    def handle(self, query, client):
+        threading.Thread(target=self.relay, args=(query, client), daemon=True).start()
 
     def relay(self, query, client):
         if self.held_label in query.lower():
@@ -64,9 +56,9 @@ class HoldingRelay:
     def release(self):
         self.released.set()
 
-    def close(self):
+    def stop(self):
         self.release()
-        self.socket.close()
+        super().stop()
 
 
 class ModuleTestCase(unittest.TestCase):
@@ -270,7 +262,7 @@ class ListChangeTest(ModuleTestCase):
         # The module checks a query's name when the query arrives and skips that
         # lookup when the answer is back if the snapshot is the same one; here it is not.
         relay = HoldingRelay(self.nsd.port, "late")
-        self.addCleanup(relay.close)
+        self.addCleanup(relay.stop)
         self.start(upstream_port=relay.port)
         answers = []
         asking = threading.Thread(target=lambda: answers.append(self.ask("www.late.org")))
