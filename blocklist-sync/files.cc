@@ -6,13 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
-
 #include <cerrno>
 #include <span>
 #include <stdexcept>
 #include <system_error>
 
+#include "core/decimal.h"
 #include "core/snapshot_file.h"
 
 namespace dnsstop::sync {
@@ -58,9 +57,8 @@ std::vector<std::uint64_t> list_file_serials(const std::string& directory, std::
     const std::string_view file = entry->d_name;
     if (!file.starts_with(prefix) || !file.ends_with(".list")) continue;
     const std::string_view digits = file.substr(prefix.size(), file.size() - prefix.size() - 5);
-    std::uint64_t serial = 0;
-    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), serial);
-    if (error == std::errc() && end == digits.data() + digits.size() && serial > 0) serials.push_back(serial);
+    const std::optional<std::uint64_t> serial = parse_decimal(digits);
+    if (serial && *serial > 0) serials.push_back(*serial);
   }
   ::closedir(dir);
   std::sort(serials.begin(), serials.end());

@@ -4,7 +4,6 @@
 // (blocklist-sync/publisher.h).
 #include <openssl/rand.h>
 
-#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <exception>
@@ -14,8 +13,9 @@
 #include <vector>
 
 #include "blocklist-sync/files.h"
-#include "core/file_io.h"
 #include "blocklist-sync/publisher.h"
+#include "core/decimal.h"
+#include "core/file_io.h"
 
 namespace {
 
@@ -47,12 +47,9 @@ struct UsageError : std::runtime_error {
 };
 
 std::uint64_t parse_number(std::string_view text, std::string_view option) {
-  std::uint64_t number = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-    throw UsageError(std::string(option) + " needs a number, not '" + std::string(text) + "'");
-  }
-  return number;
+  const std::optional<std::uint64_t> number = dnsstop::parse_decimal(text);
+  if (!number) throw UsageError(std::string(option) + " needs a number, not '" + std::string(text) + "'");
+  return *number;
 }
 
 template <typename Buffer>

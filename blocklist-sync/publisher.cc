@@ -9,11 +9,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <stdexcept>
 #include <system_error>
 
 #include "blocklist-sync/files.h"
+#include "core/decimal.h"
 #include "core/file_io.h"
 #include "core/list_delta.h"
 #include "core/list_parser.h"
@@ -41,9 +41,8 @@ std::vector<std::uint64_t> cosignature_numbers(const std::string& directory, con
     const std::string_view file = entry->d_name;
     if (!file.starts_with(prefix)) continue;
     const std::string_view digits = file.substr(prefix.size());
-    std::uint64_t number = 0;
-    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
-    if (error == std::errc() && end == digits.data() + digits.size() && number >= 2) numbers.push_back(number);
+    const std::optional<std::uint64_t> number = parse_decimal(digits);
+    if (number && *number >= 2) numbers.push_back(*number);
   }
   ::closedir(dir);
   std::sort(numbers.begin(), numbers.end());

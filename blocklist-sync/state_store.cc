@@ -8,12 +8,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
 
 #include "blocklist-sync/files.h"
+#include "core/decimal.h"
 #include "core/file_io.h"
 
 namespace dnsstop::sync {
@@ -27,10 +27,9 @@ struct StateParser {
   const std::string& path;
   [[noreturn]] void damaged() const { throw std::runtime_error(path + ": damaged state file"); }
   std::uint64_t number(std::string_view text) const {
-    std::uint64_t number = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (text.empty() || error != std::errc() || end != text.data() + text.size()) damaged();
-    return number;
+    const std::optional<std::uint64_t> number = parse_decimal(text);
+    if (!number) damaged();
+    return *number;
   }
   Sha256 digest(std::string_view text) const {
     const auto digest = sha256_from_hex(text);

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -23,6 +22,7 @@
 #include "blocklist-sync/operator_commands.h"
 #include "blocklist-sync/syncer.h"
 #include "core/config.h"
+#include "core/decimal.h"
 
 namespace {
 
@@ -59,13 +59,6 @@ constexpr std::string_view kUsage =
 int usage_error(const std::string& what) {
   std::fprintf(stderr, "dnsstop-sync: %s\n\n%s", what.c_str(), kUsage.data());
   return kExitUsage;
-}
-
-std::optional<std::uint64_t> parse_decimal(std::string_view text) {
-  std::uint64_t number = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return number;
 }
 
 std::atomic<bool> stop_requested{false};
@@ -185,7 +178,7 @@ int main(int argc, char** argv) {
     } else if (args[i] == "--config" && i + 1 < args.size()) {
       config_path = args[++i];
     } else if (args[i] == "--wait" && i + 1 < args.size()) {
-      const std::optional<std::uint64_t> seconds = parse_decimal(args[++i]);
+      const std::optional<std::uint64_t> seconds = dnsstop::parse_decimal(args[++i]);
       if (!seconds || *seconds > 3600) return usage_error("--wait needs 0..3600 seconds");
       wait_seconds = static_cast<std::uint32_t>(*seconds);
     } else if (!args[i].starts_with("-")) {
@@ -200,7 +193,7 @@ int main(int argc, char** argv) {
   const std::string_view verb = command.empty() ? std::string_view() : std::string_view(command[0]);
   const std::size_t operands = verb == "approve" || verb == "pin" ? 2 : verb == "unpin" ? 1 : 0;
   std::optional<std::uint64_t> serial;
-  if (operands == 2 && command.size() == 3) serial = parse_decimal(command[2]);
+  if (operands == 2 && command.size() == 3) serial = dnsstop::parse_decimal(command[2]);
   if (!command.empty() && (verb != "status" && operands == 0)) return usage_error("unknown command '" + command[0] + "'");
   if (!command.empty() && (command.size() != operands + 1 || (operands == 2 && !serial))) {
     return usage_error(command[0] + " needs " + (operands == 2 ? "a list name and a serial" : operands == 1 ? "a list name" : "no operands"));

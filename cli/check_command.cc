@@ -16,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "core/config.h"
+#include "core/decimal.h"
 #include "core/name.h"
 
 // Last: ldns's headers define C's bool in a way that breaks <optional>'s operator<=>
@@ -66,10 +67,10 @@ Server parse_server(std::string_view text) {
   if (bracketed && colon == std::string_view::npos) throw std::invalid_argument("--server: [ADDR6] needs :PORT");
   server.address = std::string(bracketed ? text.substr(1, colon - 1) : text.substr(0, colon));
   if (colon != std::string_view::npos) {
-    const std::string port(text.substr(colon + (bracketed ? 2 : 1)));
-    const unsigned long number = std::strtoul(port.c_str(), nullptr, 10);
-    if (number == 0 || number > 65535) throw std::invalid_argument("--server: bad port '" + port + "'");
-    server.port = static_cast<std::uint16_t>(number);
+    const std::string_view port = text.substr(colon + (bracketed ? 2 : 1));
+    const std::optional<std::uint64_t> number = parse_decimal(port, 65535);
+    if (!number || *number == 0) throw std::invalid_argument("--server: bad port '" + std::string(port) + "'");
+    server.port = static_cast<std::uint16_t>(*number);
   }
   return server;
 }
@@ -211,7 +212,10 @@ int check_command(std::span<const std::string_view> args) {
     } else if (args[i] == "--config" && has_value) {
       config_path = std::string(args[++i]);
     } else if (args[i] == "--http-port" && has_value) {
-      http_port = static_cast<std::uint16_t>(std::strtoul(std::string(args[++i]).c_str(), nullptr, 10));
+      const std::string_view port = args[++i];
+      const std::optional<std::uint64_t> number = parse_decimal(port, 65535);
+      if (!number || *number == 0) throw std::invalid_argument("--http-port: bad port '" + std::string(port) + "'");
+      http_port = static_cast<std::uint16_t>(*number);
     } else if (!args[i].starts_with("-") && name.empty()) {
       name = std::string(args[i]);
     } else {

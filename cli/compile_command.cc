@@ -10,12 +10,13 @@
 
 #include "cli/commands.h"
 #include "core/config.h"
+#include "core/decimal.h"
 #include "core/file_io.h"
 #include "core/list_parser.h"
 #include "core/public_suffix.h"
-#include "core/update_rules.h"
 #include "core/snapshot_builder.h"
 #include "core/snapshot_file.h"
+#include "core/update_rules.h"
 
 namespace dnsstop::cli {
 namespace {
@@ -103,7 +104,10 @@ int compile_command(std::span<const std::string_view> args) {
     } else if (arg == "--accept-public-suffixes") {
       accept_public_suffixes = true;
     } else if (arg == "--created") {
-      created_unix = std::stoull(value());
+      const std::string_view text = value();
+      const std::optional<std::uint64_t> created = parse_decimal(text);
+      if (!created) throw std::invalid_argument("--created needs a Unix time, not '" + std::string(text) + "'");
+      created_unix = *created;
     } else if (arg.starts_with("-")) {
       throw std::invalid_argument("unknown option " + std::string(arg));
     } else {

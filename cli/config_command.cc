@@ -6,7 +6,6 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
-#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -18,7 +17,6 @@ namespace dnsstop::cli {
 namespace {
 
 constexpr const char* kUsage = "usage: dnsstop config check FILE [--unbound-conf UNBOUND.CONF]";
-constexpr const char* kDefaultUnboundConf = "/etc/unbound/unbound.conf";
 
 // What `unbound-checkconf -o module-config CONF` prints: the module-config Unbound
 // will run with that file, includes and later settings taken into account. Throws
@@ -64,9 +62,9 @@ int config_command(std::span<const std::string_view> args) {
   if ((args.size() != 2 && args.size() != 4) || args[0] != "check" || (args.size() == 4 && args[2] != "--unbound-conf")) {
     throw std::invalid_argument(kUsage);
   }
-  // Without --unbound-conf, the machine's Unbound configuration where there is one.
-  std::string unbound_conf = args.size() == 4 ? std::string(args[3]) : "";
-  if (unbound_conf.empty() && std::filesystem::exists(kDefaultUnboundConf)) unbound_conf = kDefaultUnboundConf;
+  // Only when asked: a machine may run Unbound without the module (dnsstop-sync's RPZ
+  // output for a stock Unbound, or no resolver at all).
+  const std::string unbound_conf = args.size() == 4 ? std::string(args[3]) : "";
   try {
     const Config config = load_config(std::string(args[1]));
     std::printf("%s: ok (%zu lists, snapshot %s)\n", config.source.c_str(), config.lists.size(),

@@ -2,7 +2,8 @@
 #include "core/journal.h"
 
 #include <algorithm>
-#include <charconv>
+
+#include "core/decimal.h"
 
 namespace dnsstop {
 namespace {
@@ -25,12 +26,9 @@ struct LineParser {
     throw JournalError(std::string(source) + ':' + std::to_string(line_number) + ": " + what);
   }
   std::uint64_t number(std::string_view text, std::string_view key) const {
-    std::uint64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-      fail(std::string(key) + " is not a number");
-    }
-    return value;
+    const std::optional<std::uint64_t> value = parse_decimal(text);
+    if (!value) fail(std::string(key) + " is not a number");
+    return *value;
   }
 
   JournalRecord header(std::string_view line) const {

@@ -3,9 +3,10 @@
 #include "core/list_delta.h"
 
 #include <algorithm>
-#include <charconv>
 #include <functional>
 #include <iterator>
+
+#include "core/decimal.h"
 
 namespace dnsstop {
 namespace {
@@ -44,14 +45,10 @@ bool sorted_unique(const std::vector<std::string>& lines) {
 }
 
 std::uint64_t header_number(std::string_view line, std::string_view keyword) {
-  std::uint64_t number = 0;
-  const std::string_view digits = line.substr(std::min(keyword.size(), line.size()));
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
-  if (!line.starts_with(keyword) || digits.empty() || error != std::errc() ||
-      end != digits.data() + digits.size() || (digits.size() > 1 && digits[0] == '0')) {
-    throw DeltaError("delta: expected \"" + std::string(keyword) + "N\"");
-  }
-  return number;
+  const std::optional<std::uint64_t> number =
+      line.starts_with(keyword) ? parse_decimal(line.substr(keyword.size())) : std::nullopt;
+  if (!number) throw DeltaError("delta: expected \"" + std::string(keyword) + "N\"");
+  return *number;
 }
 
 }  // namespace

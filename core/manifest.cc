@@ -5,8 +5,8 @@
 #include "core/manifest.h"
 
 #include <algorithm>
-#include <charconv>
 
+#include "core/decimal.h"
 #include "core/snapshot_format.h"
 
 namespace dnsstop {
@@ -39,9 +39,9 @@ std::vector<std::string_view> split_words(std::string_view line) {
 }
 
 bool parse_number(std::string_view text, std::uint64_t& number) {
-  if (text.empty() || (text.size() > 1 && text[0] == '0')) return false;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-  return error == std::errc() && end == text.data() + text.size();
+  const std::optional<std::uint64_t> parsed = parse_decimal(text);
+  if (parsed) number = *parsed;
+  return parsed.has_value();
 }
 
 class LineReader {

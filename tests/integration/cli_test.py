@@ -78,6 +78,18 @@ class CliTest(unittest.TestCase):
         self.assertEqual(run("compile", "police:block=x.txt", "-o", snapshot).returncode, 2)
         self.assertEqual(run("frobnicate").returncode, 2)
 
+    def test_numbers_in_options_are_plain_decimals_in_range(self):
+        # Once read with strtoul: "80x" was port 80 and 70000 wrapped to 4464.
+        for args, message in ((("check", "--http-port", "80x", "x.test"), "--http-port: bad port '80x'"),
+                              (("check", "--http-port", "70000", "x.test"), "--http-port: bad port '70000'"),
+                              (("check", "--server", "127.0.0.1:53x", "x.test"), "--server: bad port '53x'"),
+                              (("compile", "--created", "12abc", "-o", "x.snap", "x.txt"),
+                               "--created needs a Unix time, not '12abc'")):
+            with self.subTest(args=args):
+                result = run(*args)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertIn(message, result.stderr)
+
     def test_compile_from_configuration(self):
         police = self.write("police.txt", "example.com\n")
         exceptions = self.write("exceptions.txt", "ok.example.com\n")
