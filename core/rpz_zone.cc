@@ -8,6 +8,8 @@
 #include <charconv>
 #include <optional>
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/name.h"
 
@@ -103,22 +105,54 @@ std::string build_rpz_zone(std::span<const ListInput> lists, const RpzZoneOption
       zone += '\n';
     }
   };
-  for (std::size_t i = 0; i < triggers.size();) {
-    const std::string_view name = triggers[i].name;
+  struct Winners {
     std::optional<std::uint8_t> exact, subtree;
-    for (; i < triggers.size() && triggers[i].name == name; ++i) {
-      auto& winner = triggers[i].scope == MatchScope::Exact ? exact : subtree;
-      if (!winner) winner = triggers[i].list;
+  };
+  std::unordered_map<std::string_view, Winners> names;
+  for (const Trigger& trigger : triggers) {
+    Winners& winners = names[trigger.name];
+    auto& winner = trigger.scope == MatchScope::Exact ? winners.exact : winners.subtree;
+    if (!winner) winner = trigger.list;  // sorted by rank: the first one wins
+  }
+  const auto parent = [](std::string_view name) {
+    const std::size_t dot = name.find('.');
+    return dot == std::string_view::npos ? std::string_view{} : name.substr(dot + 1);
+  };
+  // The subtree entry that decides below `name` when `name` has none of its own.
+  const auto inherited = [&](std::string_view name) -> std::optional<std::pair<std::string_view, std::uint8_t>> {
+    for (std::string_view above = parent(name); !above.empty(); above = parent(above)) {
+      const auto found = names.find(above);
+      if (found != names.end() && found->second.subtree) return std::pair{above, *found->second.subtree};
     }
+    return std::nullopt;
+  };
+  std::unordered_set<std::string_view> filled;  // empty non-terminals given records
+  for (std::size_t i = 0; i < triggers.size(); ++i) {
+    const std::string_view name = triggers[i].name;
+    if (i > 0 && triggers[i - 1].name == name) continue;
     // A resolver refuses a zone with an over-long owner name; saying which entry is
     // better than a zone that does not load.
     if (name.size() + 3 + options.origin.size() > kMaxNameLength) {
       throw std::invalid_argument("entry \"" + std::string(name) + "\" is too long to be written under the RPZ zone " +
                                   options.origin + " (at most " + std::to_string(kMaxNameLength) + " octets in all)");
     }
+    const Winners& winners = names.at(name);
     // The name itself: its exact entry, else its subtree entry; below it: the subtree entry.
-    if (exact || subtree) write(name, exact ? *exact : *subtree);
-    if (subtree) write("*." + std::string(name), *subtree);
+    write(name, winners.exact ? *winners.exact : *winners.subtree);
+    if (winners.subtree) write("*." + std::string(name), *winners.subtree);
+    // Some resolvers (Unbound) match "*.above" with DNS wildcard rules: not for a name
+    // that exists in the zone, nor below it. So under a subtree entry, an exact-only
+    // entry gets the subtree entry's wildcard restated below it, and every empty
+    // non-terminal in between gets the subtree entry's records: what RPZ's
+    // longest-match rule (BIND) answers for them anyway.
+    const auto decider = inherited(name);
+    if (!decider) continue;
+    if (!winners.subtree) write("*." + std::string(name), decider->second);
+    for (std::string_view between = parent(name); between != decider->first; between = parent(between)) {
+      if (names.contains(between) || !filled.insert(between).second) continue;
+      write(between, decider->second);
+      write("*." + std::string(between), decider->second);
+    }
   }
   return zone;
 }
