@@ -35,7 +35,9 @@ struct RpzZoneOptions {
 // allow lists. Where several lists name the same name and scope, the one the snapshot
 // lets win is the only one written (allow lists first, then list order); deeper
 // names win by RPZ's own rule (an exact trigger beats a wildcard, the longest
-// wildcard beats shorter ones), as they do in the snapshot.
+// wildcard beats shorter ones), as they do in the snapshot. For resolvers that match
+// wildcards by DNS rules instead (Unbound), the deciding subtree entry's records are
+// restated below exact-only entries and on the empty non-terminals under it.
 //
 // Throws std::invalid_argument for what build_snapshot refuses (list names, more than
 // 15 lists, entries that are not canonical), for an origin that is not canonical, and
