@@ -12,8 +12,10 @@
 
 #include "blocklist-sync/files.h"
 #include "blocklist-sync/log.h"
+#include "blocklist-sync/reload_command.h"
 #include "core/file_io.h"
 #include "core/list_delta.h"
+#include "core/rpz_zone.h"
 #include "core/snapshot_builder.h"
 #include "core/snapshot_file.h"
 
@@ -60,6 +62,7 @@ Syncer::Syncer(const Config& config)
     : config_(config), store_(config.sync.state_dir), psl_(PublicSuffixList::load_file(config.sync.public_suffix_list)) {
   held_.resize(config.lists.size());
   statuses_.resize(config.lists.size());
+  rpz_outputs_.resize(config.sync.rpz_outputs.size());
   for (const ListConfig& list : config.lists) {
     fetchers_.push_back(std::make_unique<Fetcher>(list.source, config.sync.timeout_seconds));
     std::vector<minisign::PublicKey> keys;
@@ -583,9 +586,18 @@ std::vector<ListEntry> Syncer::parse_checked(std::size_t index, const std::strin
 }
 
 bool Syncer::publish_if_changed(std::uint64_t now) {
-  struct stat info {};
-  const bool snapshot_missing = ::stat(config_.snapshot.path.c_str(), &info) != 0;
-  if (!changed_ && !snapshot_missing) return false;
+  const auto missing = [](const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) != 0;
+  };
+  const bool snapshot_due = config_.sync.write_snapshot && (changed_ || missing(config_.snapshot.path));
+  bool rpz_due = false;
+  for (std::size_t output = 0; output < rpz_outputs_.size(); ++output) {
+    RpzOutputStatus& status = rpz_outputs_[output];
+    status.due = status.due || changed_ || missing(config_.sync.rpz_outputs[output].path);
+    rpz_due = rpz_due || status.due;
+  }
+  if (!snapshot_due && !rpz_due) return false;
   std::vector<ListInput> inputs;
   for (std::size_t index = 0; index < config_.lists.size(); ++index) {
     const ListConfig& list = config_.lists[index];
@@ -603,12 +615,57 @@ bool Syncer::publish_if_changed(std::uint64_t now) {
     inputs.push_back({list.name, list.action, statuses_[index].serial, statuses_[index].published_unix,
                       held_[index].entries});
   }
-  const std::vector<std::uint8_t> bytes = build_snapshot(inputs, now);
-  write_file_atomically(config_.snapshot.path, bytes);
+  if (snapshot_due) {
+    const std::vector<std::uint8_t> bytes = build_snapshot(inputs, now);
+    write_file_atomically(config_.snapshot.path, bytes);
+    log_line(LogLevel::kInfo, "published snapshot " + config_.snapshot.path + " (" + std::to_string(bytes.size()) +
+                                  " bytes)");
+  }
   changed_ = false;
-  log_line(LogLevel::kInfo, "published snapshot " + config_.snapshot.path + " (" + std::to_string(bytes.size()) +
-                                " bytes)");
+  for (std::size_t output = 0; output < rpz_outputs_.size(); ++output) {
+    if (rpz_outputs_[output].due) write_rpz_output(output, inputs, now);
+  }
   return true;
+}
+
+void Syncer::write_rpz_output(std::size_t output, std::span<const ListInput> inputs, std::uint64_t now) {
+  const RpzOutputConfig& config = config_.sync.rpz_outputs[output];
+  RpzOutputStatus& status = rpz_outputs_[output];
+  const std::string what = "RPZ zone " + config.zone + " (" + config.path + ")";
+  try {
+    std::optional<std::uint32_t> previous;
+    if (const auto text = read_file_if_present(config.path, kMaxListFileBytes)) previous = read_rpz_serial(*text);
+    RpzZoneOptions options;
+    options.origin = config.zone;
+    options.serial = next_rpz_serial(previous, now);
+    options.ttl = config_.answers.ttl;
+    options.soa_mname = config_.answers.soa_mname;
+    options.soa_rname = config_.answers.soa_rname;
+    options.stoppage_ipv4 = config_.answers.stoppage_ipv4;
+    options.stoppage_ipv6 = config_.answers.stoppage_ipv6;
+    const std::string zone = build_rpz_zone(inputs, options);
+    write_text_atomically(config.path, zone);
+    status.due = false;
+    status.serial = options.serial;
+    ++status.writes;
+    log_line(LogLevel::kInfo, "wrote " + what + ", serial " + std::to_string(options.serial) + " (" +
+                                  std::to_string(zone.size()) + " bytes)");
+  } catch (const std::exception& error) {
+    ++status.write_failures;
+    log_line(LogLevel::kError, "cannot write " + what + ": " + error.what() + "; the file in place stays, retrying next round");
+    return;
+  }
+  if (config.reload_command.empty()) return;
+  const ReloadOutcome outcome =
+      run_reload_command(config.reload_command, std::chrono::seconds(config.reload_timeout_seconds));
+  ++status.reloads[static_cast<std::size_t>(outcome.result)];
+  if (outcome.result == ReloadOutcome::Result::kOk) {
+    log_line(LogLevel::kInfo, "reloaded " + what + " with " + config.reload_command[0]);
+  } else {
+    log_line(LogLevel::kError, "reload command for " + what + " " + result_name(outcome.result) + " (" + outcome.detail +
+                                   ")" + (outcome.output.empty() ? "" : ": " + outcome.output) +
+                                   "; the zone is written, the next change runs the command again");
+  }
 }
 
 std::string Syncer::metrics_text(std::uint64_t now) const {
@@ -648,6 +705,27 @@ std::string Syncer::metrics_text(std::uint64_t now) const {
       text += "dnsstop_sync_failures_total{list=\"" + config_.lists[index].name + "\",reason=\"" +
               std::string(kReasonNames[reason]) + "\"} " + std::to_string(statuses_[index].failures[reason]) + '\n';
     }
+  }
+  const auto each_output = [&](const std::string& metric, const std::string& help, const std::string& type,
+                               auto value) {
+    if (rpz_outputs_.empty()) return;
+    text += "# HELP " + metric + ' ' + help + "\n# TYPE " + metric + ' ' + type + '\n';
+    for (std::size_t output = 0; output < rpz_outputs_.size(); ++output) {
+      // By position in sync.rpz_outputs: a path may hold bytes a label cannot.
+      text += metric + "{output=\"" + std::to_string(output) + "\",zone=\"" + config_.sync.rpz_outputs[output].zone +
+              "\"} " + std::to_string(value(rpz_outputs_[output])) + '\n';
+    }
+  };
+  each_output("dnsstop_sync_rpz_serial", "SOA serial of the RPZ zone last written (0: none since start).", "gauge",
+              [](const RpzOutputStatus& s) { return s.serial; });
+  each_output("dnsstop_sync_rpz_writes_total", "RPZ zone files written.", "counter",
+              [](const RpzOutputStatus& s) { return s.writes; });
+  each_output("dnsstop_sync_rpz_write_failures_total", "RPZ zone files that could not be written.", "counter",
+              [](const RpzOutputStatus& s) { return s.write_failures; });
+  for (const auto result : {ReloadOutcome::Result::kOk, ReloadOutcome::Result::kFailed, ReloadOutcome::Result::kTimedOut}) {
+    each_output(std::string("dnsstop_sync_rpz_reloads_") + result_name(result) + "_total",
+                std::string("Reload commands run after an RPZ write that ended: ") + result_name(result) + ".", "counter",
+                [result](const RpzOutputStatus& s) { return s.reloads[static_cast<std::size_t>(result)]; });
   }
   return text;
 }

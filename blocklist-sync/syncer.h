@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include "core/manifest.h"
 #include "core/minisign.h"
 #include "core/public_suffix.h"
+#include "core/snapshot_builder.h"
 
 namespace dnsstop::sync {
 
@@ -58,9 +60,13 @@ class Syncer {
   // unpinned list follows its publisher again.
   std::vector<std::size_t> take_operator_requests(std::uint64_t now);
 
-  // Compiles every list into the snapshot when one changed since the last time or
-  // the snapshot file is missing. Refuses (false, logged) while a fetched list has no
-  // accepted version at all: publishing it empty would unblock its names.
+  // Compiles every list into the snapshot (unless sync.write_snapshot is false) and
+  // each RPZ output when one changed since the last time or the file is missing; RPZ
+  // outputs are also written once after start, and again while a write failed. After
+  // writing an RPZ zone its reload command runs (blocking, up to its timeout); a
+  // failed reload is logged and counted, the zone stays, and the next change runs it
+  // again. Refuses (false, logged) while a fetched list has no accepted version at
+  // all: publishing it empty would unblock its names.
   bool publish_if_changed(std::uint64_t now);
 
   std::string metrics_text(std::uint64_t now) const;
@@ -76,6 +82,13 @@ class Syncer {
     bool rejudge_held = false;  // a held version found at start meets the rules as now configured?
     std::string last_journaled;  // the last held/refused decision journaled, to journal each once
     std::uint64_t refused_pin = 0;  // a pin request already refused, to log it once
+  };
+  struct RpzOutputStatus {
+    bool due = true;  // to be written: a change, a failed write, or not yet since start
+    std::uint32_t serial = 0;  // of the zone last written
+    std::uint64_t writes = 0;
+    std::uint64_t write_failures = 0;
+    std::array<std::uint64_t, 3> reloads{};  // by ReloadOutcome::Result
   };
   struct Candidate {  // a version that passed every acceptance rule
     VersionInfo info;
@@ -119,11 +132,13 @@ class Syncer {
   std::vector<std::unique_ptr<Fetcher>> fetchers_;
   std::vector<std::vector<minisign::PublicKey>> keys_;
   void compare_with_published_snapshot();
+  void write_rpz_output(std::size_t output, std::span<const ListInput> inputs, std::uint64_t now);
 
   bool changed_ = false;  // the lists in force differ from the published snapshot's
   // Entries per list in the snapshot found at start (none: unknown), so that reading
   // unchanged local files after a restart does not recompile.
   std::vector<std::optional<std::uint64_t>> published_entries_;
+  std::vector<RpzOutputStatus> rpz_outputs_;  // by config_.sync.rpz_outputs
 };
 
 }  // namespace dnsstop::sync

@@ -47,7 +47,9 @@ constexpr std::string_view kListKeys[] = {
     "max_skipped_percent", "allow_plain_http", "required_signatures", "max_added", "max_added_percent",
     "max_removed", "max_removed_percent"};
 constexpr std::string_view kSyncKeys[] = {"state_dir", "metrics_textfile", "timeout_seconds",
-                                          "metrics_listen", "public_suffix_list", "keep_versions"};
+                                          "metrics_listen", "public_suffix_list", "keep_versions",
+                                          "write_snapshot", "rpz_outputs"};
+constexpr std::string_view kRpzOutputKeys[] = {"path", "zone", "reload_command", "reload_timeout_seconds"};
 constexpr std::string_view kMetricsKeys[] = {"textfile", "interval_seconds"};
 constexpr std::string_view kStoppageKeys[] = {
     "mode",          "http_listen",     "https_listen",          "tls_certificate",
@@ -602,6 +604,31 @@ StoppageConfig parse_stoppage(const Value& value) {
   return stoppage;
 }
 
+std::vector<RpzOutputConfig> parse_rpz_outputs(const Value& value) {
+  std::vector<RpzOutputConfig> outputs;
+  for (const Value& element : value.elements("a sequence of RPZ outputs", kMaxRpzOutputs)) {
+    const Mapping section(element, kRpzOutputKeys);
+    RpzOutputConfig output;
+    const Value path = section.require("path");
+    output.path = read_path(path, EmptyPath::kRejected);
+    for (const RpzOutputConfig& earlier : outputs) {
+      if (earlier.path == output.path) path.fail("another RPZ output writes the same file");
+    }
+    if (const auto zone = section.find("zone")) output.zone = read_domain_name(*zone);
+    if (const auto command = section.find("reload_command")) {
+      for (const Value& word : command->elements("a sequence of words: the program and its arguments", 64)) {
+        output.reload_command.push_back(read_string(word));
+        if (output.reload_command.back().find('\0') != std::string::npos) word.fail("an argument cannot hold a NUL byte");
+      }
+      if (!output.reload_command.empty() && output.reload_command[0].empty()) command->fail("the program name is empty");
+    }
+    if (const auto timeout = section.find("reload_timeout_seconds"))
+      output.reload_timeout_seconds = read_integer<std::uint32_t>(*timeout, 1, 3600);
+    outputs.push_back(std::move(output));
+  }
+  return outputs;
+}
+
 SyncConfig parse_sync(const Value& value) {
   const Mapping section(value, kSyncKeys);
   SyncConfig sync;
@@ -621,6 +648,12 @@ SyncConfig parse_sync(const Value& value) {
       if (!listen.address.starts_with("127.") && listen.address != "::1")
         metrics->fail("metrics are served on loopback only (127.0.0.0/8 or ::1)");
     }
+  }
+  if (const auto outputs = section.find("rpz_outputs")) sync.rpz_outputs = parse_rpz_outputs(*outputs);
+  if (const auto write = section.find("write_snapshot")) {
+    sync.write_snapshot = read_bool(*write);
+    if (!sync.write_snapshot && sync.rpz_outputs.empty())
+      write->fail("with no snapshot and no rpz_outputs, dnsstop-sync would write nothing");
   }
   return sync;
 }

@@ -115,6 +115,17 @@ struct StoppageConfig {
   std::vector<ListenAddress> metrics_listen;    // loopback only; empty: no metrics
 };
 
+// One RPZ zone dnsstop-sync writes for resolvers without the module (core/rpz_zone.h,
+// docs/other-resolvers.md), and how the resolver is told to reload it.
+struct RpzOutputConfig {
+  std::string path;                 // the zone file, replaced atomically; required
+  std::string zone = "dnsstop.rpz";  // the zone's name (canonical), as the resolver knows it
+  std::vector<std::string> reload_command;  // argv, run without a shell after each write; empty: none
+  std::uint32_t reload_timeout_seconds = 30;  // 1..3600; then the command is killed
+};
+
+inline constexpr std::size_t kMaxRpzOutputs = 8;
+
 // dnsstop-sync's own settings (docs/list-distribution.md).
 struct SyncConfig {
   std::string state_dir = "/var/lib/dnsstop/sync";  // accepted lists and serials
@@ -123,6 +134,8 @@ struct SyncConfig {
   std::vector<ListenAddress> metrics_listen;  // Prometheus over HTTP, loopback only; empty: none
   std::string public_suffix_list{kDebianPublicSuffixList};  // the PSL file the guard rails read
   std::uint32_t keep_versions = 5;  // accepted versions kept per list for `pin`, 1..100
+  bool write_snapshot = true;  // false: RPZ outputs only (no module to read a snapshot)
+  std::vector<RpzOutputConfig> rpz_outputs;  // at most kMaxRpzOutputs
 };
 
 struct Config {

@@ -79,16 +79,7 @@ void check_canonical(std::string_view name, std::string_view list) {
 
 class TrieCompiler {
  public:
-  explicit TrieCompiler(std::span<const ListInput> lists) : lists_(lists) {
-    // Allowlists first, then configuration order: rank_[list] orders duplicate entries.
-    std::vector<std::uint8_t> order(lists.size());
-    for (std::size_t i = 0; i < lists.size(); ++i) order[i] = static_cast<std::uint8_t>(i);
-    std::stable_sort(order.begin(), order.end(), [&](std::uint8_t a, std::uint8_t b) {
-      return (lists[a].action == Action::kAllow) > (lists[b].action == Action::kAllow);
-    });
-    rank_.resize(lists.size());
-    for (std::size_t i = 0; i < order.size(); ++i) rank_[order[i]] = static_cast<std::uint8_t>(i);
-  }
+  explicit TrieCompiler(std::span<const ListInput> lists) : lists_(lists), rank_(list_ranks(lists)) {}
 
   std::vector<std::uint8_t> compile(std::uint64_t created_unix) {
     make_sort_keys();
@@ -322,6 +313,24 @@ class TrieCompiler {
 };
 
 }  // namespace
+
+std::vector<std::uint8_t> list_ranks(std::span<const ListInput> lists) {
+  std::vector<std::uint8_t> order(lists.size());
+  for (std::size_t i = 0; i < lists.size(); ++i) order[i] = static_cast<std::uint8_t>(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::uint8_t a, std::uint8_t b) {
+    return (lists[a].action == Action::kAllow) > (lists[b].action == Action::kAllow);
+  });
+  std::vector<std::uint8_t> rank(lists.size());
+  for (std::size_t i = 0; i < order.size(); ++i) rank[order[i]] = static_cast<std::uint8_t>(i);
+  return rank;
+}
+
+void check_list_inputs(std::span<const ListInput> lists) {
+  check_lists(lists);
+  for (const ListInput& list : lists) {
+    for (const ListEntry& entry : list.entries) check_canonical(entry.name, list.name);
+  }
+}
 
 std::vector<std::uint8_t> build_snapshot(std::span<const ListInput> lists, std::uint64_t created_unix) {
   check_lists(lists);

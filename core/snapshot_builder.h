@@ -23,6 +23,14 @@ struct ListInput {
   std::span<const ListEntry> entries;  // canonical names, as parse_list returns them
 };
 
+// Throws std::invalid_argument, as build_snapshot does, for lists it would refuse.
+// For other writers of the same lists (core/rpz_zone.h). O(E) for E entries.
+void check_list_inputs(std::span<const ListInput> lists);
+
+// The order in which lists decide a name several of them give in the same scope:
+// allowlists first, then configuration order. rank[list]: 0 decides first.
+std::vector<std::uint8_t> list_ranks(std::span<const ListInput> lists);
+
 // Which list decides when several name the same entry: allowlists before
 // blocklists (an exception written for exactly that name is meant to win), then the
 // earlier list in `lists`. Deeper entries always beat shallower ones (see the reader).

@@ -66,7 +66,7 @@ TEST(ConfigSync, Errors) {
             "t.yaml:6:26: lists[0].max_skipped_percent: \"101\" is out of range 0..100");
   EXPECT_EQ(config_error_of(list_yaml("") + "sync:\n  statedir: /x\n"),
             "t.yaml:7:3: sync.statedir: unknown key; expected one of state_dir, metrics_textfile, "
-            "timeout_seconds, metrics_listen, public_suffix_list, keep_versions");
+            "timeout_seconds, metrics_listen, public_suffix_list, keep_versions, write_snapshot, rpz_outputs");
   EXPECT_EQ(config_error_of(list_yaml("") + "sync:\n  metrics_listen: [192.0.2.1:9100]\n"),
             "t.yaml:7:19: sync.metrics_listen: metrics are served on loopback only (127.0.0.0/8 or ::1)");
 }
@@ -102,6 +102,42 @@ TEST(ConfigSync, GuardRailKeysAndDefaults) {
             "t.yaml:6:30: protected_names[1]: repeats an earlier name");
   EXPECT_EQ(config_error_of(list_yaml("") + "protected_names: [\"bad name\"]\n"),
             "t.yaml:6:19: protected_names[0]: " + normalize_name("bad name").error);
+}
+
+TEST(ConfigSync, RpzOutputs) {
+  const Config defaults = parse_config(list_yaml(""), "t.yaml");
+  EXPECT_TRUE(defaults.sync.write_snapshot);
+  EXPECT_TRUE(defaults.sync.rpz_outputs.empty());
+
+  const Config config = parse_config(
+      list_yaml("") +
+          "sync:\n  write_snapshot: false\n  rpz_outputs:\n"
+          "    - path: /var/lib/dnsstop/dnsstop.rpz\n"
+          "      reload_command: [rndc, reload, dnsstop.rpz]\n      reload_timeout_seconds: 5\n"
+          "    - path: /u.rpz\n      zone: Police.RPZ.\n",
+      "t.yaml");
+  EXPECT_FALSE(config.sync.write_snapshot);
+  ASSERT_EQ(config.sync.rpz_outputs.size(), 2u);
+  const RpzOutputConfig& bind = config.sync.rpz_outputs[0];
+  EXPECT_EQ(bind.path, "/var/lib/dnsstop/dnsstop.rpz");
+  EXPECT_EQ(bind.zone, "dnsstop.rpz");
+  EXPECT_EQ(bind.reload_command, (std::vector<std::string>{"rndc", "reload", "dnsstop.rpz"}));
+  EXPECT_EQ(bind.reload_timeout_seconds, 5u);
+  EXPECT_EQ(config.sync.rpz_outputs[1].zone, "police.rpz");
+  EXPECT_TRUE(config.sync.rpz_outputs[1].reload_command.empty());
+  EXPECT_EQ(config.sync.rpz_outputs[1].reload_timeout_seconds, 30u);
+
+  EXPECT_EQ(config_error_of(list_yaml("") + "sync:\n  write_snapshot: false\n"),
+            "t.yaml:7:19: sync.write_snapshot: with no snapshot and no rpz_outputs, dnsstop-sync would write nothing");
+  EXPECT_EQ(config_error_of(list_yaml("") + "sync:\n  rpz_outputs:\n    - zone: a.rpz\n"),
+            "t.yaml:8:7: sync.rpz_outputs[0].path: required key is missing");
+  EXPECT_EQ(config_error_of(list_yaml("") + "sync:\n  rpz_outputs:\n    - path: /a\n    - path: /a\n"),
+            "t.yaml:9:13: sync.rpz_outputs[1].path: another RPZ output writes the same file");
+  EXPECT_EQ(config_error_of(list_yaml("") + "sync:\n  rpz_outputs:\n    - path: /a\n      zone: \"bad name\"\n"),
+            "t.yaml:9:13: sync.rpz_outputs[0].zone: " + normalize_name("bad name").error);
+  EXPECT_EQ(config_error_of(list_yaml("") + "sync:\n  rpz_outputs:\n    - path: /a\n      reload_command: rndc\n"),
+            "t.yaml:9:23: sync.rpz_outputs[0].reload_command: expected a sequence of words: the program and its "
+            "arguments, found \"rndc\"");
 }
 
 }  // namespace

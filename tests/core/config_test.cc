@@ -155,7 +155,8 @@ TEST(ConfigTest, EmptySectionsTakeTheirDefaults) {
   EXPECT_TRUE(config.lists.empty());
   EXPECT_EQ(config_error_of("sync: 5\n"),
             "t.yaml:1:7: sync: expected a mapping with keys state_dir, metrics_textfile, "
-            "timeout_seconds, metrics_listen, public_suffix_list, keep_versions, found \"5\"");
+            "timeout_seconds, metrics_listen, public_suffix_list, keep_versions, write_snapshot, "
+            "rpz_outputs, found \"5\"");
   EXPECT_EQ(config_error_of("stoppage: [a]\n").substr(0, 55),
             "t.yaml:1:11: stoppage: expected a mapping with keys mod");
 }
