@@ -106,11 +106,7 @@ lists:
     action: allow
     file: {exceptions}
 """)
-        result = run("config", "check", config)
-        self.assertIn(f"{config}: ok (2 lists", result.stdout)
-        # Without --unbound-conf the machine's /etc/unbound/unbound.conf is checked too: where
-        # Debian's stock Unbound is installed (tests/integration/rpz_test.py) it has no module.
-        self.assertTrue(result.returncode == 0 or result.stderr.startswith("/etc/unbound/unbound.conf: "), result.stderr)
+        self.assertEqual(run("config", "check", config).returncode, 0)
         result = run("compile", "--config", config)
         self.assertEqual(result.returncode, 0, result.stderr)
         lookup = run("lookup", snapshot, "www.example.com", "ok.example.com")
