@@ -128,7 +128,7 @@ dnsstop_packages() {
 
   log "dpkg-buildpackage dnsstop $version$suffix (log: $OUT/$RELEASE/dnsstop-build.log)"
   run_logged "$OUT/$RELEASE/dnsstop-build.log" in_root "$DIR" \
-    env DNSSTOP_UNBOUND_DIR=/build/unbound ${DEB_BUILD_OPTIONS:+DEB_BUILD_OPTIONS="$DEB_BUILD_OPTIONS"} \
+    env DNSSTOP_UNBOUND_DIR=/build/unbound DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-}" \
     sh -c 'cd "$1" && dpkg-buildpackage -b -uc -us -j"$(nproc)"' sh "/build/dnsstop-$version"
   arch=$(in_root "$DIR" dpkg --print-architecture)
   cp "$DIR"/build/dnsstop*.deb "$DIR"/build/dnsstop*.changes "$DIR"/build/dnsstop*.buildinfo "$OUT/$RELEASE/"
