@@ -2,15 +2,16 @@
 # needs first (scripts/setup.sh is idempotent and takes seconds once done).
 #   make build            build everything into build/bin and build/lib
 #   make check            build and run the unit, integration and fuzz-replay tests
-#   make test             make check, then build the Debian packages and test them
-#                         installed in a clean bookworm root: every test (CI runs this)
+#   make test             make check, then build the Debian packages of each release
+#                         and test them installed in a clean root of it: every test (CI runs this)
 #   make test SANITIZE=address|thread   make check under ASan+UBSan or TSan (the
 #                         packages are built without sanitizers, so not again)
 #   make run              run the whole system locally with sample data
 #   make bench            run the benchmarks and print their figures
 #   make fuzz [FUZZ_SECONDS=N]  run each libFuzzer target for N seconds (default 60)
-#   make deb              build the Debian packages into build/deb (packaging/)
-#   make test-packages    install them into a clean bookworm root and check them
+#   make deb              build the Debian packages of each Debian release into
+#                         build/deb/RELEASE, in a root of that release (packaging/)
+#   make test-packages    install each release's into a clean root of it and check them
 SHELL := /bin/bash
 SANITIZE ?=
 JOBS ?= $(shell nproc)

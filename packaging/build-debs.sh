@@ -1,48 +1,227 @@
 #!/usr/bin/env bash
-# dnsstop: build every Debian package into build/deb/ (`make deb`).
+# dnsstop: build the Debian packages for each Debian release the project
+# supports (`make deb`), into build/deb/RELEASE/.
 #
-#   1. packaging/unbound/build.sh: Debian's unbound, rebuilt with the dynlib
-#      module (cached; it takes several minutes);
+#   packaging/build-debs.sh [RELEASE...]   (default: scripts/setup.sh --releases)
+#
+# Each release is built in a clean root of that release (packaging/roots.sh:
+# debootstrap --variant=buildd, plus lintian and the build dependencies of
+# unbound and of dnsstop; cached machine-wide), with its own compiler and
+# libraries, never on this machine:
+#   1. packaging/unbound/build.sh: Debian's unbound source package of the
+#      release, rebuilt with the dynlib module. Kept in the machine-wide cache
+#      (scripts/cache.sh) as unbound-deb/RELEASE-VERSION-KEY, keyed by release,
+#      source version, that script and DEB_BUILD_OPTIONS: built once, in
+#      several minutes;
 #   2. dnsstop's own packages from packaging/dnsstop/debian, compiled against
-#      that Unbound's configured tree;
-#   3. lintian on all of dnsstop's packages; a warning or error fails the build
-#      (accepted findings are overridden, with reasons, in
+#      that Unbound's configured tree, their version suffixed with the
+#      release's number (0.1.0+deb12), so one apt repository can hold every
+#      release's packages;
+#   3. lintian, the release's own, on dnsstop's packages: a warning or error
+#      fails the build (accepted findings are overridden, with reasons, in
 #      packaging/dnsstop/debian/*.lintian-overrides).
+#
+# A release whose unbound source Debian's mirror lists but does not serve
+# (HTTP 404) is skipped, loudly: a "SKIPPED:" line with apt's 404 lines, also
+# written to build/deb/RELEASE.skipped (packaging/test-install.sh reports it in
+# turn), and `make deb` goes on with the others. Its packages are not made:
+# Debian's source package is the only Unbound we package. dnsstop's programs
+# and unit tests are still compiled and run in its root, without the module,
+# so the code is known to build with that release's compiler and libraries.
+#
+# Result, per release built:
+#   build/deb/RELEASE/*.deb         dnsstop's packages, and links to unbound's in the cache
+#   build/deb/RELEASE/unbound       link to the cached unbound build (version,
+#                                   build-id, tree/, build.log)
+#   build/deb/RELEASE/*.changes, *.buildinfo, *.log, lintian.txt
 set -euo pipefail
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-log() { echo "deb: $*"; }
-die() { echo "deb: error: $*" >&2; exit 1; }
-
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$PWD
-OUT=$ROOT/build/deb
-start=$SECONDS
+OUT=$PWD/build/deb
+EXIT_SOURCE_NOT_SERVED=3 # packaging/unbound/build.sh's
+RELEASE=                 # the release being built
+DIR=                     # its unpacked build root
+# shellcheck source=packaging/roots.sh
+. packaging/roots.sh
 
-packaging/unbound/build.sh
+log() { echo "deb: $RELEASE: $*"; }
+die() { echo "deb: $RELEASE: error: $*" >&2; exit 1; }
 
-version=$(dpkg-parsechangelog -l packaging/dnsstop/debian/changelog -S Version)
-src=$OUT/dnsstop-$version
-log "dnsstop $version: copying the sources to $src"
-rm -rf "$src"
-mkdir -p "$src"
-# The files git knows or would know (tracked and untracked, not ignored):
-# what a release would contain, never build/ output.
+# run_logged LOG CMD...: run CMD with its output appended to LOG; on failure
+# show the end of the log and stop.
+run_logged() {
+  local logfile=$1
+  shift
+  if ! "$@" >>"$logfile" 2>&1 </dev/null; then
+    tail -n 40 "$logfile" >&2
+    die "failed: $* (full output: $logfile)"
+  fi
+}
+
+# The build root of a release (packaging/roots.sh): Debian's archives of the
+# release, binary and source; lintian; the build dependencies of its unbound
+# and of dnsstop ($3: the source paragraph of dnsstop's debian/control).
+setup_build_root() {
+  local dir=$1 release=$2 control=$3
+  write_release_sources "$dir" "$release" "deb deb-src"
+  in_root "$dir" apt-get update -q
+  in_root "$dir" apt-get install -y -q --no-install-recommends lintian
+  in_root "$dir" apt-get build-dep -y -q --no-install-recommends unbound
+  mkdir -p "$dir/tmp/dnsstop/debian"
+  echo "$control" >"$dir/tmp/dnsstop/debian/control"
+  in_root "$dir" apt-get build-dep -y -q --no-install-recommends /tmp/dnsstop
+  rm -rf "$dir/tmp/dnsstop"
+}
+
+# copy_sources DIR: the files git knows or would know (tracked and untracked,
+# not ignored): what a release would contain, never build/ output.
 # --ignore-failed-read: a tracked file deleted in the work tree is not shipped.
-git ls-files -z --cached --others --exclude-standard -- . ':!packaging/dnsstop/debian' \
-  | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$src"
-cp -r packaging/dnsstop/debian "$src/debian"
+copy_sources() {
+  mkdir -p "$1"
+  git ls-files -z --cached --others --exclude-standard -- . ':!packaging/dnsstop/debian' \
+    | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$1"
+}
 
-log "dpkg-buildpackage (log: $OUT/dnsstop-build.log)"
-if ! (cd "$src" && DNSSTOP_UNBOUND_DIR=$OUT/unbound \
-  dpkg-buildpackage -b -uc -us -j"$(nproc)" \
-  >"$OUT/dnsstop-build.log" 2>&1 </dev/null); then
-  tail -n 40 "$OUT/dnsstop-build.log" >&2
-  die "dpkg-buildpackage failed (full output: $OUT/dnsstop-build.log)"
-fi
-rm -rf "$src"
+# The newest version of the unbound source package in the root's lists: its
+# apt sources are the release's suites (the release, -updates, -security) only.
+newest_unbound_source() {
+  in_root "$DIR" apt-cache showsrc --only-source unbound | sed -n 's/^Version: //p' | sort -uV | tail -n 1
+}
 
-changes=$OUT/dnsstop_${version}_$(dpkg --print-architecture).changes
-log "lintian $(basename "$changes")"
-lintian --fail-on error,warning --info "$changes" | tee "$OUT/lintian.txt"
-log "done in $((SECONDS - start))s: $(cd "$OUT" && ls ./*.deb | tr '\n' ' ')"
+# build_unbound SRC_VERSION ENTRY: run packaging/unbound/build.sh in the
+# root and keep its result as cache entry ENTRY. Exits with the script's
+# status (EXIT_SOURCE_NOT_SERVED included); run it in a subshell.
+build_unbound() {
+  local src_version=$1 entry=$2 status=0
+  lock_cache unbound-deb
+  prune_cache unbound-deb
+  [[ ! -f $entry/.complete ]] || return 0
+  cp packaging/unbound/build.sh "$DIR/tmp/unbound-build.sh"
+  in_root "$DIR" env DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-nocheck}" \
+    bash /tmp/unbound-build.sh "$RELEASE" "$src_version" /build/unbound-out || status=$?
+  cp "$DIR/build/unbound-out/build.log" "$OUT/$RELEASE/unbound-build.log"
+  ((status == 0)) || exit "$status"
+  rm -rf "$entry"
+  cp -a "$DIR/build/unbound-out" "$entry.tmp"
+  mv "$entry.tmp" "$entry"
+  touch "$entry/.complete"
+}
+
+# dnsstop_packages ENTRY: dnsstop's packages, against the unbound in ENTRY.
+dnsstop_packages() {
+  local entry=$1 version suffix src arch
+  version=$(dpkg-parsechangelog -l packaging/dnsstop/debian/changelog -S Version)
+  suffix=+deb$(. "$DIR/etc/os-release" && echo "$VERSION_ID")
+  [[ $suffix != +deb ]] || die "the $RELEASE root's /etc/os-release has no VERSION_ID"
+  src=$DIR/build/dnsstop-$version
+  copy_sources "$src"
+  cp -r packaging/dnsstop/debian "$src/debian"
+  {
+    printf 'dnsstop (%s) %s; urgency=medium\n\n' "$version$suffix" "$RELEASE"
+    printf '  * Build for Debian %s (%s).\n\n' "${suffix#+deb}" "$RELEASE"
+    printf ' -- dnsstop packaging <packaging@dnsstop.example.org>  %s\n\n' "$(date -R)"
+    cat packaging/dnsstop/debian/changelog
+  } >"$src/debian/changelog"
+  mkdir -p "$DIR/build/unbound"
+  cp -a "$entry/tree" "$entry/version" "$entry/build-id" "$DIR/build/unbound/"
+
+  log "dpkg-buildpackage dnsstop $version$suffix (log: $OUT/$RELEASE/dnsstop-build.log)"
+  run_logged "$OUT/$RELEASE/dnsstop-build.log" in_root "$DIR" \
+    env DNSSTOP_UNBOUND_DIR=/build/unbound DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-}" \
+    sh -c 'cd "$1" && dpkg-buildpackage -b -uc -us -j"$(nproc)"' sh "/build/dnsstop-$version"
+  arch=$(in_root "$DIR" dpkg --print-architecture)
+  cp "$DIR"/build/dnsstop*.deb "$DIR"/build/dnsstop*.changes "$DIR"/build/dnsstop*.buildinfo "$OUT/$RELEASE/"
+
+  log "lintian dnsstop_${version}${suffix}_$arch.changes ($RELEASE's lintian, as user nobody)"
+  in_root "$DIR" setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp \
+    lintian --fail-on error,warning --info "/build/dnsstop_${version}${suffix}_$arch.changes" \
+    | tee "$OUT/$RELEASE/lintian.txt" || die "lintian found problems (build/deb/$RELEASE/lintian.txt)"
+}
+
+# For a release without packages: dnsstop's programs and unit tests built with
+# the release's compiler and libraries, without the module, and the tests run.
+compile_without_module() {
+  local logfile=$OUT/$RELEASE/compile.log
+  copy_sources "$DIR/build/dnsstop-src"
+  log "compiling dnsstop's programs and unit tests without the module, with $RELEASE's $(in_root "$DIR" g++ --version | head -n 1) (log: $logfile)"
+  run_logged "$logfile" in_root "$DIR" sh -c "
+    cmake -S /build/dnsstop-src -B /build/cmake -G Ninja -DDNSSTOP_WITH_MODULE=OFF -DDNSSTOP_OUTPUT_DIR=/build/out &&
+    cmake --build /build/cmake -j $(nproc) --target dnsstop dnsstop-publish dnsstop-sync dnsstop-stoppage core_tests stoppage_tests &&
+    /build/out/bin/core_tests --gtest_brief=1 && /build/out/bin/stoppage_tests --gtest_brief=1"
+  log "ok: dnsstop's programs compile, and its unit tests pass, on $RELEASE: $(grep -h 'PASSED' "$logfile" | tr -s ' ' | paste -sd ';' -)"
+}
+
+# skip_release SRC_VERSION: say loudly why RELEASE has no packages.
+skip_release() {
+  local src_version=$1 reason
+  reason="SKIPPED: $RELEASE: no Debian packages for $RELEASE, because Debian's mirror lists unbound $src_version in $RELEASE's Sources index but does not serve its files (HTTP 404), and Debian's source package is the only Unbound we package. apt-get source said:
+$(grep 'Failed to fetch.*404' "$OUT/$RELEASE/unbound-build.log" | sed 's/^/    /')"
+  echo "$reason" | tee "$OUT/$RELEASE.skipped"
+}
+
+build_release() {
+  local start=$SECONDS src_version entry status
+  RELEASE=$1
+  DIR=$OUT/roots/$RELEASE-build
+  rm -rf "${OUT:?}/$RELEASE" "$OUT/$RELEASE.skipped"
+  mkdir -p "$OUT/$RELEASE"
+
+  root_tarball "$RELEASE" buildd setup_build_root "$(sed '/^$/q' packaging/dnsstop/debian/control)"
+  log "unpacking the build root $ROOT_TARBALL"
+  enter_root "$ROOT_TARBALL" "$DIR"
+  log "apt-get update and upgrade in the root (log: $OUT/$RELEASE/apt.log)"
+  run_logged "$OUT/$RELEASE/apt.log" in_root "$DIR" apt-get update -q
+  run_logged "$OUT/$RELEASE/apt.log" in_root "$DIR" apt-get upgrade -y -q
+
+  src_version=$(newest_unbound_source)
+  [[ -n $src_version ]] || die "the $RELEASE root's apt knows no unbound source package"
+  entry=$DNSSTOP_CACHE/unbound-deb/$RELEASE-$src_version-$(input_key "$RELEASE" "$src_version" \
+    "$(sha256sum <packaging/unbound/build.sh)" "${DEB_BUILD_OPTIONS:-nocheck}")
+  status=0
+  if [[ -f $entry/.complete ]]; then
+    log "unbound $(cat "$entry/version") is built (cached in $entry)"
+  else
+    log "building unbound $src_version in the root (log: $DIR/build/unbound-out/build.log, then build/deb/$RELEASE/unbound-build.log)"
+    # A subshell, so the cache lock is released when it ends; set -e holds in it.
+    set +e
+    (set -e; build_unbound "$src_version" "$entry")
+    status=$?
+    set -e
+  fi
+  case $status in
+    0)
+      touch "$entry/.complete" # used now: prune_cache keeps it
+      ln -sfn "$entry" "$OUT/$RELEASE/unbound"
+      ln -sf "$entry"/*.deb "$OUT/$RELEASE/"
+      dnsstop_packages "$entry"
+      log "done in $((SECONDS - start))s: $(cd "$OUT/$RELEASE" && ls ./*.deb | sed 's|^\./||' | tr '\n' ' ')" ;;
+    "$EXIT_SOURCE_NOT_SERVED")
+      skip_release "$src_version"
+      compile_without_module
+      log "done in $((SECONDS - start))s, without packages (see the SKIPPED line above)" ;;
+    *) die "building unbound $src_version failed (log: $OUT/$RELEASE/unbound-build.log)" ;;
+  esac
+  remove_root "$DIR"
+}
+
+main() {
+  local start=$SECONDS release releases
+  [[ $EUID -eq 0 ]] || die "needs root (debootstrap, chroot)"
+  if (($# > 0)); then releases=("$@"); else read -ra releases <<<"$(scripts/setup.sh --releases)"; fi
+  trap 'unmount_root "$DIR"' EXIT
+  for release in "${releases[@]}"; do
+    build_release "$release"
+  done
+  RELEASE=all
+  log "done in $((SECONDS - start))s"
+  for release in "${releases[@]}"; do
+    if [[ -f $OUT/$release.skipped ]]; then
+      echo "    $release: SKIPPED (build/deb/$release.skipped says why)"
+    else
+      echo "    $release: build/deb/$release/"
+    fi
+  done
+}
+
+main "$@"

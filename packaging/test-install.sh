@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# dnsstop: install the packages of build/deb/ into a clean Debian bookworm root
-# and check that they work (`make test-packages`; run `make deb` first).
+# dnsstop: install each Debian release's packages (build/deb/RELEASE/) into a
+# clean root of that same release and check that they work (`make
+# test-packages`; run `make deb` first).
 #
-# The root is made with debootstrap (variant minbase) from Debian's archive and
-# entered with chroot: systemd does not run, so this tests what the packages
-# and their maintainer scripts do, and that the packaged Unbound loads the
-# module and blocks, not the service manager. Checks:
+# Each root is made with debootstrap (variant minbase) from Debian's archive,
+# kept machine-wide and unpacked afresh for every run (packaging/roots.sh),
+# and entered with chroot: systemd does not run, so this tests what the
+# packages and their maintainer scripts do, and that the packaged Unbound loads
+# the module and blocks, not the service manager. Checks, per release:
 #   - apt installs the packages, pulling every dependency from Debian;
 #   - the files land, postinst created user dnsstop, its directories and
 #     permissions, put unbound into group dnsstop and hooked the AppArmor rule;
@@ -15,85 +17,61 @@
 #   - the packaged Unbound, with the packaged module and the shipped
 #     configuration, answers a listed name with the stop page and resolves an
 #     unlisted one (from an Unbound auth-zone, through the module);
+#   - every other release's module package refuses to install: it depends on
+#     exactly its own release's rebuilt unbound, which this root has not (it
+#     has this release's rebuilt one, or Debian's);
 #   - removing the module unloads it; purging the tools removes the state.
-#
-# Caches in build/deb/ make later runs quick and nearly offline:
-#   bookworm-minbase.tar  the debootstrapped root (delete it to start afresh)
-#   apt-cache/            the Debian packages apt downloaded into the root
+# A release that `make deb` skipped (build/deb/RELEASE.skipped) gets a
+# "SKIPPED:" line saying why; its root is still made, and the other
+# releases' module packages are still refused in it.
 set -euo pipefail
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-export DEBIAN_FRONTEND=noninteractive
-log() { echo "test-install: $*"; }
-die() { echo "test-install: FAILED: $*" >&2; exit 1; }
-
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT=$PWD/build/deb
-ROOT=$OUT/root
-BASE=$OUT/bookworm-minbase.tar
-APT_CACHE=$OUT/apt-cache
 PORT=$((20000 + $$ % 10000)) # not 53: other servers may run on this machine
-MIRROR=http://deb.debian.org/debian
+RELEASE= # the release under test
+ROOT=    # its unpacked root
+LOGS=    # where its logs go: build/deb/RELEASE
 UNBOUND_PID=
+# shellcheck source=packaging/roots.sh
+. packaging/roots.sh
 
-[[ $EUID -eq 0 ]] || die "needs root (debootstrap, chroot)"
-ls "$OUT"/dnsstop-tools_*.deb "$OUT"/unbound_*.deb >/dev/null 2>&1 || die "no packages in $OUT: run make deb"
-
-in_root() { chroot "$ROOT" "$@"; }
+log() { echo "test-install: $RELEASE: $*"; }
+die() { echo "test-install: $RELEASE: FAILED: $*" >&2; exit 1; }
 
 cleanup() {
   [[ -n $UNBOUND_PID ]] && kill "$UNBOUND_PID" 2>/dev/null && wait "$UNBOUND_PID" 2>/dev/null
-  mountpoint -q "$ROOT/proc" && umount "$ROOT/proc"
+  unmount_root "$ROOT"
   return 0
 }
 trap cleanup EXIT
 
-make_root() {
-  # Never rm -rf a tree that still has /proc mounted in it.
-  if mountpoint -q "$ROOT/proc"; then umount "$ROOT/proc"; fi
-  rm -rf "$ROOT"
-  if [[ ! -f $BASE ]]; then
-    log "debootstrap bookworm (minbase) into $BASE (once; a few minutes)"
-    debootstrap --variant=minbase bookworm "$ROOT" "$MIRROR" >"$OUT/debootstrap.log" 2>&1 \
-      || die "debootstrap failed (log: $OUT/debootstrap.log)"
-    tar -C "$ROOT" -cf "$BASE.tmp" . && mv "$BASE.tmp" "$BASE"
-  else
-    mkdir -p "$ROOT"
-    tar -C "$ROOT" -xf "$BASE"
-  fi
-  mount -t proc proc "$ROOT/proc"
-  # The same archives as this machine (bookworm, -updates, -security), instead
-  # of debootstrap's bookworm-only sources.list.
-  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
-    rm -f "$ROOT/etc/apt/sources.list"
-    cp /etc/apt/sources.list.d/debian.sources "$ROOT/etc/apt/sources.list.d/"
-  else
-    cp /etc/apt/sources.list "$ROOT/etc/apt/sources.list"
-  fi
-  cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
-  # No daemon may start inside the chroot (Unbound's postinst would try).
-  printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
-  chmod +x "$ROOT/usr/sbin/policy-rc.d"
+# The test root of a release (packaging/roots.sh): a minimal system with the
+# release's Debian archives, as a fresh server would have; the packages under
+# test bring everything else.
+setup_test_root() {
+  local dir=$1 release=$2
+  write_release_sources "$dir" "$release" deb
+  in_root "$dir" apt-get update -q
 }
 
 install_packages() {
-  local debs=()
-  mkdir -p "$ROOT/tmp/debs" "$APT_CACHE"
+  local debs=() deb
+  mkdir -p "$ROOT/tmp/debs"
   # Our packages, without debug symbols, and the rebuilt unbound.
-  cp "$OUT"/unbound_*.deb "$ROOT/tmp/debs/"
-  for deb in "$OUT"/dnsstop-*.deb; do
-    [[ $deb == *-dbgsym_* ]] || cp "$deb" "$ROOT/tmp/debs/"
+  for deb in "$OUT/$RELEASE"/unbound_*.deb "$OUT/$RELEASE"/dnsstop-*.deb; do
+    [[ $deb == *-dbgsym_* ]] && continue
+    cp "$deb" "$ROOT/tmp/debs/"
+    debs+=("/tmp/debs/$(basename "$deb")")
   done
-  for deb in "$ROOT"/tmp/debs/*.deb; do debs+=("/tmp/debs/$(basename "$deb")"); done
-  cp "$APT_CACHE"/*.deb "$ROOT/var/cache/apt/archives/" 2>/dev/null || true
-  log "apt-get install ${debs[*]##*/} (log: $OUT/test-install.log)"
+  log "apt-get install ${debs[*]##*/} (log: $LOGS/test-install.log)"
   {
-    in_root apt-get update -q
+    in_root "$ROOT" apt-get update -q
     # systemd: only for systemd-analyze's view of the units (it does not run);
     # procps: /bin/kill, which Debian's unbound.service uses but does not depend on.
-    in_root apt-get install -y -q --no-install-recommends systemd procps "${debs[@]}"
-  } >"$OUT/test-install.log" 2>&1 || { tail -n 30 "$OUT/test-install.log" >&2; die "apt-get install"; }
-  cp "$ROOT"/var/cache/apt/archives/*.deb "$APT_CACHE/" 2>/dev/null || true
+    in_root "$ROOT" apt-get install -y -q --no-install-recommends systemd procps "${debs[@]}"
+  } >"$LOGS/test-install.log" 2>&1 || { tail -n 30 "$LOGS/test-install.log" >&2; die "apt-get install"; }
 }
 
 # expect DESCRIPTION COMMAND...: run COMMAND, fail the test with DESCRIPTION if it fails.
@@ -112,18 +90,18 @@ check_files() {
     /etc/apparmor.d/abstractions/dnsstop-module \
     /usr/share/man/man1/dnsstop.1.gz /usr/share/man/man5/dnsstop.yaml.5.gz \
     /usr/share/dnsstop/prometheus/dnsstop.rules.yml /usr/share/dnsstop/grafana/dnsstop.grafana.json; do
-    in_root test -e "$file" || die "missing $file" # in the root: absolute symlinks
+    in_root "$ROOT" test -e "$file" || die "missing $file" # in the root: absolute symlinks
   done
   log "ok: files in place"
   # The root has no Prometheus; this machine's promtool reads the installed rules.
   expect "the installed Prometheus rules load" promtool check rules "$ROOT/usr/share/dnsstop/prometheus/dnsstop.rules.yml"
-  expect "user dnsstop exists" in_root getent passwd dnsstop
+  expect "user dnsstop exists" in_root "$ROOT" getent passwd dnsstop
   expect "unbound is in group dnsstop" bash -c "chroot '$ROOT' id -nG unbound | grep -qw dnsstop"
   # stat inside the root: its user names are not this machine's.
   local mode
-  mode=$(in_root stat -c '%U:%G %a' /var/lib/dnsstop)
+  mode=$(in_root "$ROOT" stat -c '%U:%G %a' /var/lib/dnsstop)
   [[ $mode == "dnsstop:dnsstop 750" ]] || die "/var/lib/dnsstop is $mode, want dnsstop:dnsstop 750"
-  mode=$(in_root stat -c '%U:%G %a' /etc/dnsstop/dnsstop.yaml)
+  mode=$(in_root "$ROOT" stat -c '%U:%G %a' /etc/dnsstop/dnsstop.yaml)
   [[ $mode == "root:dnsstop 640" ]] || die "/etc/dnsstop/dnsstop.yaml is $mode, want root:dnsstop 640"
   log "ok: /var/lib/dnsstop and the configuration have their owners and modes"
   expect "AppArmor local rule includes the module's abstraction" \
@@ -134,9 +112,9 @@ check_files() {
 
 check_config() {
   expect "dnsstop config check accepts the shipped example" \
-    in_root dnsstop config check /etc/dnsstop/dnsstop.yaml
+    in_root "$ROOT" dnsstop config check /etc/dnsstop/dnsstop.yaml
   expect "dnsstop-sync --check-config accepts the shipped example" \
-    in_root dnsstop-sync --check-config --config /etc/dnsstop/dnsstop.yaml
+    in_root "$ROOT" dnsstop-sync --check-config --config /etc/dnsstop/dnsstop.yaml
 }
 
 check_units() {
@@ -149,9 +127,9 @@ check_units() {
     # --man=no: lintian checks the manual pages, and man-db is not in the root.
     # verify exits 0 on unknown keys and bad values, only printing them: any
     # output fails the test. For unbound.service this includes our drop-in.
-    systemd-analyze verify --root="$ROOT" --man=no "$unit" >"$OUT/verify-$unit.log" 2>&1 \
-      && [[ ! -s $OUT/verify-$unit.log ]] \
-      || { cat "$OUT/verify-$unit.log" >&2; die "systemd-analyze verify $unit"; }
+    systemd-analyze verify --root="$ROOT" --man=no "$unit" >"$LOGS/verify-$unit.log" 2>&1 \
+      && [[ ! -s $LOGS/verify-$unit.log ]] \
+      || { cat "$LOGS/verify-$unit.log" >&2; die "systemd-analyze verify $unit"; }
     log "ok: systemd-analyze verify $unit"
     [[ $unit == unbound.service ]] \
       || log "    $(systemd-analyze security --offline=yes --root="$ROOT" "$unit" 2>&1 | grep 'Overall exposure')"
@@ -166,9 +144,9 @@ compile_snapshot() {
   echo "listed.test" >"$ROOT/var/lib/dnsstop/lists/police.txt"
   : >"$ROOT/etc/dnsstop/lists/operator.txt"
   : >"$ROOT/etc/dnsstop/lists/exceptions.txt"
-  in_root chown dnsstop:dnsstop /var/lib/dnsstop/lists/police.txt
+  in_root "$ROOT" chown dnsstop:dnsstop /var/lib/dnsstop/lists/police.txt
   expect "dnsstop compile --config (as user dnsstop) writes the snapshot" \
-    in_root setpriv --reuid=dnsstop --regid=dnsstop --init-groups \
+    in_root "$ROOT" setpriv --reuid=dnsstop --regid=dnsstop --init-groups \
     dnsstop compile --config /etc/dnsstop/dnsstop.yaml
 }
 
@@ -209,16 +187,16 @@ auth-zone:
     for-upstream: yes
 CONF
   chroot "$ROOT" env DNSSTOP_CONFIG=/etc/dnsstop/dnsstop.yaml \
-    unbound -d -c /etc/dnsstop-test/unbound.conf >"$OUT/test-unbound.log" 2>&1 &
+    unbound -d -c /etc/dnsstop-test/unbound.conf >"$LOGS/test-unbound.log" 2>&1 &
   UNBOUND_PID=$!
   local tries
   for tries in $(seq 50); do
     dig +time=1 +tries=1 @127.0.0.1 -p "$PORT" ns.test A >/dev/null 2>&1 && break
-    kill -0 "$UNBOUND_PID" 2>/dev/null || { cat "$OUT/test-unbound.log" >&2; die "unbound exited"; }
+    kill -0 "$UNBOUND_PID" 2>/dev/null || { cat "$LOGS/test-unbound.log" >&2; die "unbound exited"; }
     sleep 0.2
   done
-  grep -q 'dnsstop: module started' "$OUT/test-unbound.log" \
-    || { cat "$OUT/test-unbound.log" >&2; die "the module did not start in the packaged unbound"; }
+  grep -q 'dnsstop: module started' "$LOGS/test-unbound.log" \
+    || { cat "$LOGS/test-unbound.log" >&2; die "the module did not start in the packaged unbound"; }
   log "ok: the packaged unbound started with the module (port $PORT)"
 }
 
@@ -240,25 +218,100 @@ check_resolving() {
 check_removal() {
   kill "$UNBOUND_PID" && wait "$UNBOUND_PID" || true
   UNBOUND_PID=
-  in_root apt-get remove -y -q dnsstop-unbound-module >>"$OUT/test-install.log" 2>&1 || die "apt-get remove dnsstop-unbound-module"
-  in_root test ! -e /etc/unbound/unbound.conf.d/dnsstop.conf || die "the Unbound snippet survived removal"
+  in_root "$ROOT" apt-get remove -y -q dnsstop-unbound-module >>"$LOGS/test-install.log" 2>&1 || die "apt-get remove dnsstop-unbound-module"
+  in_root "$ROOT" test ! -e /etc/unbound/unbound.conf.d/dnsstop.conf || die "the Unbound snippet survived removal"
   ! grep -q dnsstop "$ROOT/etc/apparmor.d/local/usr.sbin.unbound" || die "the AppArmor include survived removal"
-  in_root apt-get purge -y -q dnsstop-tools >>"$OUT/test-install.log" 2>&1 || die "apt-get purge dnsstop-tools"
-  in_root test ! -e /var/lib/dnsstop || die "/var/lib/dnsstop survived purge"
+  in_root "$ROOT" apt-get purge -y -q dnsstop-tools >>"$LOGS/test-install.log" 2>&1 || die "apt-get purge dnsstop-tools"
+  in_root "$ROOT" test ! -e /var/lib/dnsstop || die "/var/lib/dnsstop survived purge"
   log "ok: remove and purge undo what the packages did"
 }
 
-main() {
+# module_version: the installed version of dnsstop-unbound-module, if any.
+module_version() {
+  in_root "$ROOT" dpkg-query -W -f '${db:Status-Abbrev} ${Version}\n' dnsstop-unbound-module 2>/dev/null \
+    | awk '$1 == "ii" { print $2 }' || true
+}
+
+# refuse_module OTHER: OTHER release's module package must not install in
+# this root: it depends on exactly OTHER's rebuilt unbound, which is not
+# here (apt offers only this release's Unbound, rebuilt or Debian's). apt must
+# refuse for that reason, and change nothing.
+refuse_module() {
+  local other=$1 want logfile=$LOGS/refuse-$other-module.log line before available
+  want=$(cat "$OUT/$other/unbound/version")
+  before=$(module_version)
+  mkdir -p "$ROOT/tmp/$other"
+  cp "$OUT/$other"/dnsstop-unbound-module_*.deb "$OUT/$other"/dnsstop-tools_*.deb "$ROOT/tmp/$other/"
+  if in_root "$ROOT" sh -c "apt-get install -y -q --no-install-recommends /tmp/$other/*.deb" >"$logfile" 2>&1; then
+    die "apt installed $other's dnsstop-unbound-module in the $RELEASE root (log: $logfile)"
+  fi
+  line=$(grep -F "dnsstop-unbound-module : Depends: unbound (= $want)" "$logfile") \
+    || { cat "$logfile" >&2; die "apt refused $other's module, but not for its dependency on unbound (= $want)"; }
+  [[ $(module_version) == "$before" ]] || die "apt refused $other's module, but the installed module changed"
+  # That dependency alone would refuse it, whatever else is unmet (the
+  # other release's libraries): no version of unbound this root could have
+  # (installed or in its archives) is the one it wants.
+  available=$(in_root "$ROOT" apt-cache madison unbound | awk -F' *[|] *' '{ print $2 }' | sort -u)
+  ! grep -qxF "$want" <<<"$available" || die "this root can have unbound $want, so the test proves nothing"
+  log "ok: $other's dnsstop-unbound-module refused; apt says: $(tr -s ' ' <<<"$line");" \
+    "this root's unbound: $(paste -sd ' ' <<<"$available")"
+}
+
+# refuse_other_modules: refuse_module for every other release that has packages.
+refuse_other_modules() {
+  local other
+  for other in "${RELEASES[@]}"; do
+    [[ $other != "$RELEASE" ]] || continue
+    if [[ -f $OUT/$other.skipped ]]; then
+      log "SKIPPED: refusing $other's module here, because $other has no packages (build/deb/$other.skipped)"
+    else
+      refuse_module "$other"
+    fi
+  done
+}
+
+test_release() {
   local start=$SECONDS
-  make_root
-  install_packages
-  check_files
-  check_config
-  check_units
-  compile_snapshot
-  start_unbound
-  check_resolving
-  check_removal
+  RELEASE=$1
+  ROOT=$OUT/roots/$RELEASE-test
+  LOGS=$OUT/$RELEASE
+  mkdir -p "$LOGS"
+  root_tarball "$RELEASE" minbase setup_test_root
+  log "unpacking the test root $ROOT_TARBALL"
+  enter_root "$ROOT_TARBALL" "$ROOT"
+  if [[ -f $OUT/$RELEASE.skipped ]]; then
+    log "SKIPPED: installing and checking $RELEASE's packages, because there are none:"
+    sed 's/^/    /' "$OUT/$RELEASE.skipped"
+    in_root "$ROOT" apt-get update -q >"$LOGS/test-install.log" 2>&1 \
+      || { tail -n 30 "$LOGS/test-install.log" >&2; die "apt-get update"; }
+    refuse_other_modules
+  else
+    install_packages
+    check_files
+    check_config
+    check_units
+    compile_snapshot
+    start_unbound
+    check_resolving
+    refuse_other_modules
+    check_removal
+  fi
+  remove_root "$ROOT"
+  log "passed in $((SECONDS - start))s"
+}
+
+main() {
+  local start=$SECONDS release
+  [[ $EUID -eq 0 ]] || die "needs root (debootstrap, chroot)"
+  read -ra RELEASES <<<"$(scripts/setup.sh --releases)"
+  for release in "${RELEASES[@]}"; do
+    [[ -f $OUT/$release.skipped ]] || ls "$OUT/$release"/dnsstop-tools_*.deb "$OUT/$release"/unbound_*.deb >/dev/null 2>&1 \
+      || die "no packages for $release in build/deb/$release: run make deb"
+  done
+  for release in "${RELEASES[@]}"; do
+    test_release "$release"
+  done
+  RELEASE=all
   log "passed in $((SECONDS - start))s"
 }
 

@@ -47,6 +47,8 @@ PREFIX= # the cache entry, set in main
 LOG=
 # shellcheck source=scripts/cache.sh
 . "$(dirname "$SELF")/cache.sh"
+# shellcheck source=scripts/debian-sources.sh
+. "$(dirname "$SELF")/debian-sources.sh"
 
 log() { echo "setup: unbound $RELEASE: $*"; }
 die() { echo "setup: unbound $RELEASE: error: $*" >&2; exit 1; }
@@ -87,47 +89,14 @@ source_version() {
   echo "$version"
 }
 
-# The Debian release this machine runs, by its code name (bookworm).
-host_codename() { (. /etc/os-release && echo "$VERSION_CODENAME"); }
-
-# deb822 stanzas of debian.sources with Types: deb, copied as Types: deb-src
-# with each suite's code name replaced by RELEASE's (bookworm-security ->
-# trixie-security).
-deb_src_stanzas() {
-  awk -v host="$(host_codename)" -v release="$RELEASE" '
-    BEGIN { RS = ""; FS = "\n" }
-    {
-      binary = 0; fields = ""; keep = 0
-      for (i = 1; i <= NF; i++) {
-        line = $i
-        if (line ~ /^[ \t]/) { if (keep) fields = fields line "\n"; continue }  # continuation
-        keep = line ~ /^(URIs|Suites|Components|Signed-By|Enabled):/
-        if (line ~ /^Suites:/) gsub(host, release, line)
-        if (keep) fields = fields line "\n"
-        if (line ~ /^Types:/ && (" " substr(line, 7) " ") ~ /[ \t]deb[ \t]/) binary = 1
-      }
-      if (binary) printf "Types: deb-src\n%s\n", fields
-    }' /etc/apt/sources.list.d/debian.sources
-}
-
-# The same for a classic sources.list.
-deb_src_lines() {
-  sed -n "s/^deb /deb-src /; T; s/\b$(host_codename)\b/$RELEASE/g; p" /etc/apt/sources.list
-}
-
 # Makes `apt-get source` possible for RELEASE: mirrors the configured Debian
 # archives (deb822 debian.sources, or a classic sources.list) as deb-src
 # entries of RELEASE, in a file of their own. Source entries only: apt can
 # never install a binary package from them.
 ensure_deb_src() {
-  local file wanted
-  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
-    file=$DEB_SRC_LIST-$RELEASE.sources
-    wanted=$(deb_src_stanzas)
-  elif [[ -f /etc/apt/sources.list ]]; then
-    file=$DEB_SRC_LIST-$RELEASE.list
-    wanted=$(deb_src_lines)
-  fi
+  local file=$DEB_SRC_LIST-$RELEASE.list wanted
+  [[ -f /etc/apt/sources.list.d/debian.sources ]] && file=$DEB_SRC_LIST-$RELEASE.sources
+  wanted=$(release_sources "$RELEASE" deb-src)
   # Earlier versions of this script kept the host's entries in one file.
   [[ -f $DEB_SRC_LIST.sources || -f $DEB_SRC_LIST.list ]] && rm -f "$DEB_SRC_LIST.sources" "$DEB_SRC_LIST.list"
   [[ -n $wanted ]] || die "found no 'deb' entries in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list to mirror as deb-src"

@@ -9,6 +9,7 @@
 #      why), cached machine-wide and linked as build/unbound/RELEASE.
 #
 # Needs root only when something has to be installed.
+# `scripts/setup.sh --releases` only prints UNBOUND_RELEASES (for packaging/).
 set -euo pipefail
 
 # Debian packages the project needs. Add new ones here, to the group they belong to.
@@ -30,9 +31,10 @@ PACKAGES=(
   # blocklist signing and serving
   openssl curl minisign nginx-light
   # fetching and building Unbound from Debian's source package
-  dpkg-dev devscripts
-  # Debian packages (make deb), their checks and the install test (systemd: systemd-analyze)
-  debhelper fakeroot lintian debootstrap systemd
+  dpkg-dev
+  # Debian packages (make deb builds them in roots of each release, with that
+  # release's tools) and the install test (systemd: systemd-analyze)
+  debootstrap systemd
   # process and network tools used by scripts and tests
   procps iproute2 python3
   # the alert rules' tests (promtool) and the monitoring test's Prometheus and node_exporter;
@@ -165,6 +167,10 @@ build_unbounds() {
 }
 
 main() {
+  if [[ ${1:-} == --releases ]]; then
+    echo "${UNBOUND_RELEASES[*]}"
+    return
+  fi
   cd "$(dirname "${BASH_SOURCE[0]}")/.."
   local start=$SECONDS
   take_lock

@@ -384,8 +384,10 @@ TEST(ConfigTest, Paths) {
 TEST(ConfigTest, YamlSyntaxErrorsGiveLineAndColumn) {
   EXPECT_EQ(config_error_of("lists: [a, b\n"), "t.yaml:2:1: YAML syntax: end of sequence flow not found");
   EXPECT_EQ(config_error_of("snapshot: path: /x\n"), "t.yaml:1:15: YAML syntax: illegal map value");
-  EXPECT_EQ(config_error_of("lists: *undefined\n"),
-            "t.yaml:1:8: YAML syntax: the referenced anchor is not defined");
+  // yaml-cpp 0.8 (trixie) names the anchor after this text; 0.7 (bookworm) does not.
+  const std::string undefined_anchor = config_error_of("lists: *undefined\n");
+  EXPECT_TRUE(undefined_anchor.starts_with("t.yaml:1:8: YAML syntax: the referenced anchor is not defined"))
+      << undefined_anchor;
   EXPECT_EQ(config_error_of("lists: [a, b]]\n"), "t.yaml:1:14: YAML syntax: illegal flow end");
   EXPECT_EQ(config_error_of("snapshot:\n  path: \"/x\\q\"\n"),
             "t.yaml:2:14: YAML syntax: unknown escape character: q");

@@ -1,0 +1,40 @@
+# dnsstop: apt source entries for another Debian release, made from this
+# machine's (sourced by scripts/build-unbound.sh and packaging/roots.sh).
+#
+# Every Debian archive this machine uses (the release, -updates, -security, in
+# /etc/apt/sources.list.d/debian.sources or a classic /etc/apt/sources.list)
+# is named again for RELEASE, by swapping the code name in each suite
+# (bookworm-security -> trixie-security). So every release comes from the same
+# mirrors and the same suites as the host's own packages.
+
+# host_codename: the Debian release this machine runs, by its code name (bookworm).
+host_codename() { (. /etc/os-release && echo "$VERSION_CODENAME"); }
+
+# release_sources RELEASE TYPES: prints the entries for RELEASE, each with apt
+# types TYPES ("deb", "deb-src" or "deb deb-src"), in the format of the file
+# it reads: deb822 stanzas from debian.sources, one-line entries from
+# sources.list. Prints nothing when the machine has no "deb" entry.
+release_sources() {
+  local release=$1 types=$2
+  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
+    awk -v host="$(host_codename)" -v release="$release" -v types="$types" '
+      BEGIN { RS = ""; FS = "\n" }
+      {
+        binary = 0; fields = ""; keep = 0
+        for (i = 1; i <= NF; i++) {
+          line = $i
+          if (line ~ /^[ \t]/) { if (keep) fields = fields line "\n"; continue }  # continuation
+          keep = line ~ /^(URIs|Suites|Components|Signed-By|Enabled):/
+          if (line ~ /^Suites:/) gsub(host, release, line)
+          if (keep) fields = fields line "\n"
+          if (line ~ /^Types:/ && (" " substr(line, 7) " ") ~ /[ \t]deb[ \t]/) binary = 1
+        }
+        if (binary) printf "Types: %s\n%s\n", types, fields
+      }' /etc/apt/sources.list.d/debian.sources
+  elif [[ -f /etc/apt/sources.list ]]; then
+    local type
+    for type in $types; do
+      sed -n "s/^deb /$type /; T; s/\b$(host_codename)\b/$release/g; p" /etc/apt/sources.list
+    done
+  fi
+}
