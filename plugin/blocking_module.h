@@ -55,7 +55,7 @@ class BlockingModule {
   // Unbound's query_response callback, run by the iterator on every upstream
   // response before it stores anything of it: a response that names a listed name
   // (its question, or an owner or CNAME/DNAME target of its answer) is not stored.
-  void on_upstream_response(module_qstate* qstate, const dns_msg* response);
+  void on_upstream_response(module_qstate* qstate, const dns_msg* response, int id);
   // For Unbound's get_mem: the module and its snapshot.
   std::size_t memory_bytes() const;
 

@@ -20,8 +20,8 @@ BlockingModule* module_of(module_env* env, int id) {
   return static_cast<BlockingModule*>(static_cast<dynlibmod_env*>(env->modinfo[id])->dyn_env);
 }
 
-int upstream_response(module_qstate* qstate, dns_msg* response, int, void* module) {
-  static_cast<BlockingModule*>(module)->on_upstream_response(qstate, response);
+int upstream_response(module_qstate* qstate, dns_msg* response, int id, void* module) {
+  static_cast<BlockingModule*>(module)->on_upstream_response(qstate, response, id);
   return 1;
 }
 
