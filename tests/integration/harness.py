@@ -536,6 +536,15 @@ def compile_snapshot(path, lists, allow=None, created=None):
     subprocess.run(command, check=True, capture_output=True, text=True, timeout=60)
 
 
+def self_signed_certificate(key, certificate, subject_alt_name):
+    """A P-256 key and a self-signed certificate for two days, naming `subject_alt_name`
+    ("DNS:name" or "IP:address"), for a server under test on loopback."""
+    common_name = subject_alt_name.split(":", 1)[1]
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-days", "2", "-subj", f"/CN={common_name}", "-addext", f"subjectAltName={subject_alt_name}",
+                    "-keyout", key, "-out", certificate], check=True, capture_output=True, timeout=60)
+
+
 class TempDir:
     def __enter__(self):
         self.path = tempfile.mkdtemp(prefix="dnsstop-it-")

@@ -482,9 +482,7 @@ class EncryptedTransportTest(ModuleTestCase):
         directory = os.path.join(self.directory, "tls")
         os.makedirs(directory)
         key, cert = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                        "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=resolver.test",
-                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=30)
+        h.self_signed_certificate(key, cert, "IP:127.0.0.1")
         tls_port, https_port = h.free_port(), h.free_port()
         self.start(extra=f"""    interface: 127.0.0.1@{tls_port}
     interface: 127.0.0.1@{https_port}

@@ -59,9 +59,7 @@ class HttpsFirstTest(unittest.TestCase):
         compile_check_list(cls.directory, cls.snapshot, CREATED)
         cls.certificate = os.path.join(cls.directory, "cert.pem")
         cls.key = os.path.join(cls.directory, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                        "-days", "2", "-subj", f"/CN={CHECK_HOST}", "-addext", f"subjectAltName=DNS:{CHECK_HOST}",
-                        "-keyout", cls.key, "-out", cls.certificate], check=True, capture_output=True, timeout=60)
+        h.self_signed_certificate(cls.key, cls.certificate, f"DNS:{CHECK_HOST}")
         cls.chromium = shutil.which("chromium")
         cls.figures = {}
 

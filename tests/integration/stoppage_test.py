@@ -93,10 +93,7 @@ class StopPageServer:
         if https:
             self.certificate = os.path.join(directory, "cert.pem")
             key = os.path.join(directory, "key.pem")
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                            "-nodes", "-days", "2", "-subj", f"/CN={CHECK_HOST}", "-addext",
-                            f"subjectAltName=DNS:{CHECK_HOST}", "-keyout", key, "-out", self.certificate],
-                           check=True, capture_output=True, timeout=60)
+            h.self_signed_certificate(key, self.certificate, f"DNS:{CHECK_HOST}")
             lines += [f"  https_listen: [\"127.0.0.1:{self.https_port}\"]", f"  tls_certificate: {self.certificate}",
                       f"  tls_key: {key}"]
         with open(self.config_path, "w") as out:
