@@ -48,16 +48,8 @@ DIR=                     # its unpacked build root
 log() { echo "deb: $RELEASE: $*"; }
 die() { echo "deb: $RELEASE: error: $*" >&2; exit 1; }
 
-# run_logged LOG CMD...: run CMD with its output appended to LOG; on failure
-# show the end of the log and stop.
-run_logged() {
-  local logfile=$1
-  shift
-  if ! "$@" >>"$logfile" 2>&1 </dev/null; then
-    tail -n 40 "$logfile" >&2
-    die "failed: $* (full output: $logfile)"
-  fi
-}
+# shellcheck source=scripts/run-logged.sh
+. scripts/run-logged.sh
 
 # The build root of a release (packaging/roots.sh): Debian's archives of the
 # release, binary and source; lintian; the build dependencies of its unbound

@@ -51,16 +51,8 @@ UNBOUND_RELEASES=(bookworm trixie)
 log() { echo "setup: $*"; }
 die() { echo "setup: error: $*" >&2; exit 1; }
 
-# run_logged LOG CMD...: run CMD with its output appended to LOG; on failure
-# show the end of the log and stop.
-run_logged() {
-  local logfile=$1
-  shift
-  if ! "$@" >>"$logfile" 2>&1 </dev/null; then
-    tail -n 40 "$logfile" >&2
-    die "failed: $* (full output: $logfile)"
-  fi
-}
+# shellcheck source=scripts/run-logged.sh
+. "$(dirname "${BASH_SOURCE[0]}")/run-logged.sh"
 
 require_root() {
   [[ $EUID -eq 0 ]] || die "$1 needs root; run this script as root (e.g. sudo $0)"
