@@ -23,11 +23,9 @@ std::int64_t unix_now() {
 
 std::span<const std::uint8_t> query_name(const query_info& qinfo) { return {qinfo.qname, qinfo.qname_len}; }
 
-// Whether a snapshot blocks a name: the cache holds only real data, which must go
-// when its owner becomes blocked (and may go when it is no longer).
-std::uint64_t is_blocked_in(const ActiveSnapshot* snapshot, std::span<const std::uint8_t> name) {
-  return snapshot != nullptr && snapshot->file->view().lookup_wire(name).verdict == Verdict::kBlocked ? 1 : 0;
-}
+// A worker spends at most this long at a time on a purge before it answers its
+// queries again: the cost a purge adds to one answer's latency.
+constexpr std::chrono::microseconds kPurgeSliceBudget{500};
 
 // The first name of a message that a list blocks: its question name (for a resolved
 // answer, the lists may have changed while it was resolved), then every owner and
@@ -73,8 +71,13 @@ std::optional<BlockedName> first_blocked_name(const SnapshotView& view, const qu
 }  // namespace
 
 BlockingModule::BlockingModule(module_env* env, Config config)
-    : env_(env), config_(std::move(config)), answers_(AnswerSettings::from_config(config_.answers)) {
-  check_snapshot_file();  // before the first query: a present snapshot blocks from the start
+    : config_(std::move(config)), answers_(AnswerSettings::from_config(config_.answers)) {
+  // Before the first query, a present snapshot blocks from the start, and the cache a
+  // reload kept (reload_keep_cache) agrees with it: no worker runs yet, so the purge
+  // can run here at once.
+  check_snapshot_file();
+  while (run_purge_slice(*env)) {
+  }
   watcher_ = std::thread([this] { watch(); });
 }
 
@@ -88,6 +91,7 @@ BlockingModule::~BlockingModule() {
 }
 
 void BlockingModule::operate(module_qstate* qstate, module_ev event, int id) {
+  doorbell_.enroll(qstate->env);
   switch (event) {
     case module_event_new:
     case module_event_pass:
@@ -200,7 +204,7 @@ bool BlockingModule::answer_blocked(module_qstate* qstate, const ActiveSnapshot&
 void BlockingModule::remove_cached_answer(module_qstate* qstate) {
   // The message cache keys a query with and without CD apart: remove both.
   for (const std::uint16_t flags : {std::uint16_t(qstate->query_flags & ~BIT_CD), std::uint16_t(qstate->query_flags | BIT_CD)}) {
-    slabhash_remove(env_->msg_cache, query_info_hash(&qstate->qinfo, flags), &qstate->qinfo);
+    slabhash_remove(qstate->env->msg_cache, query_info_hash(&qstate->qinfo, flags), &qstate->qinfo);
   }
 }
 
@@ -289,31 +293,38 @@ void BlockingModule::install(std::shared_ptr<const LoadedSnapshot> file) {
     }
   }
 
-  // Swap first, then purge: an answer cached after the purge was judged with the new
-  // snapshot (on_resolved judges again those stored just before).
-  const std::optional<ActiveSnapshot> previous = std::move(current_);
+  // Swap first, then purge: an answer cached after the purge began was judged with
+  // the new snapshot (on_resolved judges again those stored just before). Cached data
+  // of a name the new snapshot blocks must go; a protected name's may stay.
   current_ = next;
   snapshot_.replace(std::make_unique<const ActiveSnapshot>(std::move(next)));
-  const auto started = std::chrono::steady_clock::now();
-  const PurgeCounts purged = purge_changed_names(
-      env_, [&](std::span<const std::uint8_t> name) { return is_blocked_in(previous ? &*previous : nullptr, name); },
-      [&](std::span<const std::uint8_t> name) { return is_blocked_in(&*current_, name); });
-  purged_entries_.fetch_add(purged.messages + purged.rrsets, std::memory_order_relaxed);
-  const auto purge_time = std::chrono::steady_clock::now() - started;
-  const auto purge_ms = std::chrono::duration_cast<std::chrono::milliseconds>(purge_time).count();
   installed_unix_ = unix_now();
-  last_purge_seconds_ = std::chrono::duration<double>(purge_time).count();
+  purge_.begin(current_->generation, [this, file = current_->file](std::span<const std::uint8_t> name) {
+    return file->view().lookup_wire(name).verdict == Verdict::kBlocked && !is_protected(name);
+  });
+  doorbell_.ring();
 
   std::string lists;
   for (std::size_t i = 0; i < view.list_count(); ++i) {
     const ListInfo list = view.list(i);
     lists += (i == 0 ? "" : ", ") + std::string(list.name) + " serial " + std::to_string(list.serial);
   }
-  log_info("dnsstop: snapshot %s in use: %llu entries (%s); purged %zu of %zu cached messages and %zu of %zu RRsets "
-           "in %lld ms",
-           config_.snapshot.path.c_str(), static_cast<unsigned long long>(view.entry_count()), lists.c_str(),
-           purged.messages, purged.messages_judged, purged.rrsets, purged.rrsets_judged,
-           static_cast<long long>(purge_ms));
+  log_info("dnsstop: snapshot %s in use: %llu entries (%s); purging the cache", config_.snapshot.path.c_str(),
+           static_cast<unsigned long long>(view.entry_count()), lists.c_str());
+}
+
+bool BlockingModule::run_purge_slice(module_env& worker_env) {
+  const SliceOutcome outcome = purge_.run_slice(worker_env, kPurgeSliceBudget);
+  if (const std::optional<PurgeReport>& report = outcome.completed) {
+    purged_entries_.fetch_add(report->messages_removed + report->rrsets_removed, std::memory_order_relaxed);
+    const double seconds = std::chrono::duration<double>(report->elapsed).count();
+    last_purge_seconds_.store(seconds, std::memory_order_relaxed);
+    log_info("dnsstop: cache purge for snapshot generation %llu done: purged %zu of %zu cached messages and %zu of "
+             "%zu RRsets in %lld ms (%zu slices)",
+             static_cast<unsigned long long>(report->generation), report->messages_removed, report->messages_judged,
+             report->rrsets_removed, report->rrsets_judged, static_cast<long long>(seconds * 1000), report->slices);
+  }
+  return outcome.more;
 }
 
 void BlockingModule::write_metrics() {
@@ -324,7 +335,7 @@ void BlockingModule::write_metrics() {
   figures.rejected_snapshots = rejected_loads_.load(std::memory_order_relaxed);
   figures.purged_cache_entries = purged_entries_.load(std::memory_order_relaxed);
   figures.installed_unix = installed_unix_;
-  figures.last_purge_seconds = last_purge_seconds_;
+  figures.last_purge_seconds = last_purge_seconds_.load(std::memory_order_relaxed);
   figures.now_unix = unix_now();
   const std::string text = render_metrics(figures);
   try {

@@ -2,11 +2,13 @@
 // dynlib load. It answers queries for listed names (never from the cache), keeps
 // every upstream response that leads to a listed name out of the cache, checks
 // every resolved answer (CNAME chains included), keeps the snapshot current from a
-// background thread, and purges the cache when the lists change.
-// docs/unbound-module.md explains the design and what was verified in Unbound.
+// background thread, and has the worker threads purge the cache when the lists
+// change. docs/unbound-module.md explains the design and what was verified in Unbound.
 //
-// Threads: constructed and destroyed in Unbound's main thread (init/deinit);
-// operate() and on_upstream_response() run in any worker thread and take no lock; the watcher thread it owns is joined by the destructor.
+// Threads: constructed and destroyed in Unbound's main thread (init/deinit), the
+// destructor only after Unbound has deleted its workers; operate(),
+// on_upstream_response() and on_cache_hit() run in any worker thread and take no
+// lock; the watcher thread it owns is joined by the destructor.
 #pragma once
 
 #include <array>
@@ -24,8 +26,10 @@
 #include "core/rcu_pointer.h"
 #include "core/snapshot_file.h"
 #include "plugin/answer_synthesis.h"
+#include "plugin/cache_purge.h"
 #include "plugin/query_counters.h"
 #include "plugin/unbound_api.h"
+#include "plugin/worker_doorbell.h"
 
 namespace dnsstop::plugin {
 
@@ -44,8 +48,10 @@ struct ActiveSnapshot {
 
 class BlockingModule {
  public:
-  // Throws std::runtime_error with a message for Unbound's log when the
-  // configuration is bad; a missing or bad snapshot is not an error here.
+  // Loads the snapshot and purges the cache for it before any worker runs (`env` is
+  // Unbound's own, as init gets it). Throws std::runtime_error with a message for
+  // Unbound's log when the configuration is bad; a missing or bad snapshot is not
+  // an error here.
   BlockingModule(module_env* env, Config config);
   BlockingModule(const BlockingModule&) = delete;
   BlockingModule& operator=(const BlockingModule&) = delete;
@@ -56,6 +62,9 @@ class BlockingModule {
   // response before it stores anything of it: a response that names a listed name
   // (its question, or an owner or CNAME/DNAME target of its answer) is not stored.
   void on_upstream_response(module_qstate* qstate, const dns_msg* response, int id);
+  // Unbound's reply_cache callback, run on every answer from the message cache, with
+  // the answering worker's environment: enrols the worker for cache purges.
+  void on_cache_hit(module_env* worker_env) { doorbell_.enroll(worker_env); }
   // For Unbound's get_mem: the module and its snapshot.
   std::size_t memory_bytes() const;
 
@@ -78,9 +87,9 @@ class BlockingModule {
   void watch();
   void check_snapshot_file();
   void install(std::shared_ptr<const LoadedSnapshot> file);
+  bool run_purge_slice(module_env& worker_env);
   void write_metrics();
 
-  module_env* env_;
   const Config config_;
   const AnswerSettings answers_;
   RcuPointer<ActiveSnapshot> snapshot_;
@@ -93,9 +102,13 @@ class BlockingModule {
   std::string unexaminable_path_logged_;  // the last error logged for a path stat() fails on
   std::int64_t last_metrics_write_ = 0;
   std::int64_t installed_unix_ = 0;  // when current_ was swapped in
-  double last_purge_seconds_ = 0;    // how long the purge after that swap took
   std::atomic<std::uint64_t> rejected_loads_{0};
+
+  // The purge after each swap, run by the workers (run_purge_slice).
+  CachePurge purge_;
+  WorkerDoorbell doorbell_{[this](module_env& worker_env) { return run_purge_slice(worker_env); }};
   std::atomic<std::uint64_t> purged_entries_{0};
+  std::atomic<double> last_purge_seconds_{0};  // how long the last completed purge took
 
   std::mutex stop_mutex_;
   std::condition_variable stop_signal_;

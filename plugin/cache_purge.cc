@@ -1,13 +1,13 @@
-// Cache purge on snapshot swap.
+// Cache purge on snapshot swap, in slices.
 //
-// Each cache table is walked one hash bin at a time, locked the way a lookup locks
-// it: under the locks the bin's owner names and keys are only copied, then the
-// copies are judged against both snapshots (two lookups each, the slow part) with no
-// lock held, so a worker never waits for a lookup of ours. Collected entries are
-// removed at the end, as Unbound's own remove functions take the same locks.
+// The walk goes slab by slab, bin by bin, in increasing bin order, reading the
+// table's size afresh at every bin: when a table grows, an entry moves from bin i
+// only to a bin i + k * old_size, never to a lower one, so entries present when the
+// purge began are all visited; those already judged may be judged again. An entry
+// stored after the purge began was decided with the new snapshot already (the swap
+// came first), so missing it is right.
 #include "plugin/cache_purge.h"
 
-#include <span>
 #include <vector>
 
 namespace dnsstop::plugin {
@@ -27,20 +27,20 @@ struct CachedKey {
   KeyFields fields;
 };
 
-struct CollectedKey {
-  std::vector<std::uint8_t> name;
-  KeyFields fields;
-};
-
 // The keys copied from one bin, their names packed into one buffer.
 struct BinKeys {
   std::vector<std::uint8_t> names;
   std::vector<CachedKey> keys;
 
+  void clear() {
+    names.clear();
+    keys.clear();
+  }
   void add(const std::uint8_t* name, std::size_t length, KeyFields fields) {
     keys.push_back({names.size(), length, fields});
     names.insert(names.end(), name, name + length);
   }
+  std::span<const std::uint8_t> name(const CachedKey& key) const { return {names.data() + key.name_offset, key.name_length}; }
 };
 
 void copy_message_key(const lruhash_entry& entry, BinKeys& bin_keys) {
@@ -53,28 +53,27 @@ void copy_rrset_key(const lruhash_entry& entry, BinKeys& bin_keys) {
   bin_keys.add(key->rk.dname, key->rk.dname_len, {key->rk.type, key->rk.rrset_class, key->rk.flags, 0});
 }
 
-// A table's bin array; a resize replaces it and moves entries between bins.
-struct BinArray {
-  const lruhash_bin* bins = nullptr;
-  std::size_t size = 0;
-  bool operator==(const BinArray&) const = default;
-};
-
-BinArray bin_array(lruhash& table) {
-  lock_quick_lock(&table.lock);
-  const BinArray current{table.array, table.size};
-  lock_quick_unlock(&table.lock);
-  return current;
+void remove_message(module_env& env, std::span<const std::uint8_t> name, const KeyFields& fields) {
+  query_info key{};
+  key.qname = const_cast<std::uint8_t*>(name.data());
+  key.qname_len = name.size();
+  key.qtype = fields.type;
+  key.qclass = fields.klass;
+  slabhash_remove(env.msg_cache, fields.hash, &key);
 }
 
-using CopyKey = void (*)(const lruhash_entry&, BinKeys&);
+// Removing an RRset zeroes its id, which also invalidates every cached message that
+// refers to it: a CNAME chain through a newly listed name is cut here.
+void remove_rrset(module_env& env, std::span<const std::uint8_t> name, const KeyFields& fields) {
+  rrset_cache_remove(env.rrset_cache, const_cast<std::uint8_t*>(name.data()), name.size(), ntohs(fields.type),
+                     ntohs(fields.klass), fields.flags);
+}
 
 // Copies the keys in one bin, locking as lruhash_lookup does: the table's lock only
-// to reach the bin, then the bin's own. False, copying nothing, if the table no
-// longer has the bin array `walked` (it was resized).
-bool copy_bin(lruhash& table, const BinArray& walked, std::size_t bin, CopyKey copy_key, BinKeys& bin_keys) {
+// to reach the bin, then the bin's own. False when the table has no such bin.
+bool copy_bin(lruhash& table, std::size_t bin, bool messages, BinKeys& bin_keys) {
   lock_quick_lock(&table.lock);
-  if (BinArray{table.array, table.size} != walked) {
+  if (bin >= table.size) {
     lock_quick_unlock(&table.lock);
     return false;
   }
@@ -83,77 +82,70 @@ bool copy_bin(lruhash& table, const BinArray& walked, std::size_t bin, CopyKey c
   lock_quick_unlock(&table.lock);
   for (lruhash_entry* entry = locked.overflow_list; entry; entry = entry->overflow_next) {
     lock_rw_rdlock(&entry->lock);
-    copy_key(*entry, bin_keys);
+    if (messages) {
+      copy_message_key(*entry, bin_keys);
+    } else {
+      copy_rrset_key(*entry, bin_keys);
+    }
     lock_rw_unlock(&entry->lock);
   }
   lock_quick_unlock(&locked.lock);
   return true;
 }
 
-struct Collected {
-  std::vector<CollectedKey> changed;
-  std::size_t judged = 0;
-};
-
-// Every entry of every slab whose owner name the two snapshots judge differently.
-// An entry stored during the walk was decided with the new snapshot (the swap came
-// first), so missing it is right; only a resize, which moves entries between bins,
-// restarts a slab.
-Collected collect_changed(slabhash& cache, CopyKey copy_key, const NameJudge& before, const NameJudge& after) {
-  Collected collected;
-  std::vector<CollectedKey>& changed = collected.changed;
-  BinKeys bin_keys;
-  for (std::size_t slab = 0; slab < cache.size; ++slab) {
-    lruhash& table = *cache.array[slab];
-    const std::size_t changed_before_slab = changed.size();
-    BinArray walked = bin_array(table);
-    std::size_t bin = 0;
-    while (bin < walked.size) {
-      bin_keys.names.clear();
-      bin_keys.keys.clear();
-      if (!copy_bin(table, walked, bin, copy_key, bin_keys)) {
-        changed.resize(changed_before_slab);
-        walked = bin_array(table);
-        bin = 0;
-        continue;
-      }
-      collected.judged += bin_keys.keys.size();
-      for (const CachedKey& key : bin_keys.keys) {
-        const std::span<const std::uint8_t> name(bin_keys.names.data() + key.name_offset, key.name_length);
-        if (before(name) != after(name)) changed.push_back({{name.begin(), name.end()}, key.fields});
-      }
-      ++bin;
-    }
-  }
-  return collected;
-}
-
 }  // namespace
 
-PurgeCounts purge_changed_names(module_env* env, const NameJudge& before, const NameJudge& after) {
-  PurgeCounts counts;
-  Collected messages = collect_changed(*env->msg_cache, copy_message_key, before, after);
-  for (CollectedKey& message : messages.changed) {
-    query_info key{};
-    key.qname = message.name.data();
-    key.qname_len = message.name.size();
-    key.qtype = message.fields.type;
-    key.qclass = message.fields.klass;
-    slabhash_remove(env->msg_cache, message.fields.hash, &key);
-  }
-  counts.messages = messages.changed.size();
-  counts.messages_judged = messages.judged;
+void CachePurge::begin(std::uint64_t generation, MustLeaveCache must_leave) {
+  std::lock_guard lock(mutex_);
+  must_leave_ = std::move(must_leave);
+  report_ = PurgeReport{};
+  report_.generation = generation;
+  began_ = std::chrono::steady_clock::now();
+  cache_ = Cache::kMessages;
+  slab_ = 0;
+  bin_ = 0;
+}
 
-  // Removing an RRset zeroes its id, which also invalidates every cached message
-  // that refers to it: a CNAME chain through a newly listed name is cut here.
-  Collected rrsets = collect_changed(env->rrset_cache->table, copy_rrset_key, before, after);
-  for (CollectedKey& rrset : rrsets.changed) {
-    rrset_cache_remove(env->rrset_cache, rrset.name.data(), rrset.name.size(), ntohs(rrset.fields.type),
-                       ntohs(rrset.fields.klass), rrset.fields.flags);
-  }
-  counts.rrsets = rrsets.changed.size();
-  counts.rrsets_judged = rrsets.judged;
-  return counts;
+SliceOutcome CachePurge::run_slice(module_env& worker_env, std::chrono::steady_clock::duration budget) {
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return {};  // another worker is on it and carries on
+  if (cache_ == Cache::kDone) return {};
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  ++report_.slices;
+  BinKeys bin_keys;
+  do {
+    const bool messages = cache_ == Cache::kMessages;
+    slabhash& cache = messages ? *worker_env.msg_cache : worker_env.rrset_cache->table;
+    if (slab_ >= cache.size) {
+      cache_ = messages ? Cache::kRrsets : Cache::kDone;
+      slab_ = 0;
+      bin_ = 0;
+      continue;
+    }
+    bin_keys.clear();
+    if (!copy_bin(*cache.array[slab_], bin_, messages, bin_keys)) {
+      ++slab_;
+      bin_ = 0;
+      continue;
+    }
+    ++bin_;
+    (messages ? report_.messages_judged : report_.rrsets_judged) += bin_keys.keys.size();
+    for (const CachedKey& key : bin_keys.keys) {
+      const std::span<const std::uint8_t> name = bin_keys.name(key);
+      if (!must_leave_(name)) continue;
+      if (messages) {
+        remove_message(worker_env, name, key.fields);
+        ++report_.messages_removed;
+      } else {
+        remove_rrset(worker_env, name, key.fields);
+        ++report_.rrsets_removed;
+      }
+    }
+  } while (cache_ != Cache::kDone && std::chrono::steady_clock::now() < deadline);
+  if (cache_ != Cache::kDone) return {.more = true, .completed = std::nullopt};
+  report_.elapsed = std::chrono::steady_clock::now() - began_;
+  must_leave_ = nullptr;  // lets go of the snapshot it holds
+  return {.more = false, .completed = report_};
 }
 
 }  // namespace dnsstop::plugin

@@ -1,5 +1,5 @@
 // The six functions Unbound's dynlib module looks up in the shared object, and the
-// query_response callback. They only translate to BlockingModule: no exception may
+// query_response and reply_cache callbacks. They only translate to BlockingModule: no exception may
 // cross into Unbound's C code.
 #include <cstdlib>
 #include <exception>
@@ -9,6 +9,7 @@
 #include "core/module_chain.h"
 #include "plugin/blocking_module.h"
 #include "plugin/unbound_version_check.h"
+#include "plugin/unbound_worker.h"
 
 namespace {
 
@@ -22,6 +23,14 @@ BlockingModule* module_of(module_env* env, int id) {
 
 int upstream_response(module_qstate* qstate, dns_msg* response, int id, void* module) {
   static_cast<BlockingModule*>(module)->on_upstream_response(qstate, response, id);
+  return 1;
+}
+
+int cache_hit(query_info*, module_qstate*, reply_info*, int, edns_data*, edns_option**, comm_reply* client, regional*,
+              timeval*, int, void* module) {
+  if (module_env* worker_env = dnsstop_answering_worker_env(client)) {
+    static_cast<BlockingModule*>(module)->on_cache_hit(worker_env);
+  }
   return 1;
 }
 
@@ -55,8 +64,11 @@ DNSSTOP_EXPORT int init(module_env* env, int id) {
     return 0;
   }
   if (!dynlib->inplace_cb_register_wrapped(reinterpret_cast<void*>(&upstream_response), inplace_cb_query_response,
-                                           module, env, id)) {
-    log_err("dnsstop: not starting: cannot register the query-response callback");
+                                           module, env, id) ||
+      !dynlib->inplace_cb_register_wrapped(reinterpret_cast<void*>(&cache_hit), inplace_cb_reply_cache, module, env,
+                                           id)) {
+    log_err("dnsstop: not starting: cannot register the query-response and cache-hit callbacks");
+    dynlib->inplace_cb_delete_wrapped(env, inplace_cb_query_response, id);
     delete module;
     return 0;
   }
@@ -68,6 +80,7 @@ DNSSTOP_EXPORT int init(module_env* env, int id) {
 DNSSTOP_EXPORT void deinit(module_env* env, int id) {
   auto* dynlib = static_cast<dynlibmod_env*>(env->modinfo[id]);
   dynlib->inplace_cb_delete_wrapped(env, inplace_cb_query_response, id);
+  dynlib->inplace_cb_delete_wrapped(env, inplace_cb_reply_cache, id);
   delete static_cast<BlockingModule*>(dynlib->dyn_env);
   dynlib->dyn_env = nullptr;
 }

@@ -18,6 +18,8 @@ PACKAGES=(
   build-essential g++ cmake ninja-build pkg-config git ca-certificates clang libclang-rt-14-dev
   # libraries the code links against
   libidn2-dev libxxhash-dev libyaml-cpp-dev libssl-dev libcurl4-openssl-dev libldns-dev
+  # the module's cache purge runs in Unbound's libevent loops
+  libevent-dev
   # the stop-page server: HTTP(S) with libmicrohttpd, which uses GnuTLS
   libmicrohttpd-dev libgnutls28-dev
   # guard rails of list updates: the Public Suffix List Debian ships, read through libpsl

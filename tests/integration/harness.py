@@ -413,13 +413,14 @@ class DnsstopConfig:
     stoppage_ipv4: list = field(default_factory=lambda: [STOP_PAGE_V4])
     stoppage_ipv6: list = field(default_factory=lambda: [STOP_PAGE_V6])
     protected_names: list = field(default_factory=list)
+    check_interval_ms: int = 100
 
     def yaml(self):
         lines = [
             "snapshot:",
             f"  path: {self.snapshot}",
             f"  when_missing: {self.when_missing}",
-            "  check_interval_ms: 100",
+            f"  check_interval_ms: {self.check_interval_ms}",
             "answers:",
             "  stoppage_ipv4: [" + ", ".join(self.stoppage_ipv4) + "]",
             "  stoppage_ipv6: [" + ", ".join(f'"{address}"' for address in self.stoppage_ipv6) + "]",
@@ -485,14 +486,16 @@ class Unbound:
     PORT_ATTEMPTS = 3
 
     def __init__(self, directory, upstream, dnsstop_config, threads=1, extra="", binary=UNBOUND,
-                 module_config="dynlib validator iterator", sections=""):
+                 module_config="dynlib validator iterator", sections="", remote_control="    control-enable: no\n"):
         for attempt in range(self.PORT_ATTEMPTS):
-            self.start(directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections)
+            self.start(directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections,
+                       remote_control)
             if self.process.alive() or not PORT_TAKEN.search(self.log_text()) or attempt + 1 == self.PORT_ATTEMPTS:
                 return
             self.process.stop()
 
-    def start(self, directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections):
+    def start(self, directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections,
+              remote_control):
         if binary is None or MODULE is None:
             raise RuntimeError("DNSSTOP_UNBOUND and DNSSTOP_MODULE name the Unbound and its module: run under ctest")
         self.port = free_port()
@@ -504,7 +507,8 @@ class Unbound:
         with open(self.unbound_conf, "w") as out:
             out.write(resolver_conf(directory, self.port, upstream, module_config, threads=threads,
                                     server_extra=extra,
-                                    sections=f'dynlib:\n    dynlib-file: "{MODULE}"\n' + sections))
+                                    sections=f'dynlib:\n    dynlib-file: "{MODULE}"\n' + sections,
+                                    remote_control=remote_control))
         env = dict(os.environ, DNSSTOP_CONFIG=self.config_path)
         self.process = Process([binary, "-d", "-c", self.unbound_conf], os.path.join(directory, "unbound.log"), env)
         wait_until(lambda: not self.process.alive() or dig(self.port, "clean.org").status != "NO ANSWER", 20,

@@ -76,7 +76,8 @@ class ModuleTestCase(unittest.TestCase):
         cls.temp.__exit__(None, None, None)
 
     def start(self, lists=None, allow=(("exceptions", EXCEPTIONS),), config=None, threads=1, extra="",
-              compile_first=True, upstream_port=None, module_config="dynlib validator iterator"):
+              compile_first=True, upstream_port=None, module_config="dynlib validator iterator",
+              remote_control="    control-enable: no\n"):
         self.run_dir = os.path.join(self.directory, self.id().rsplit(".", 1)[-1])
         os.makedirs(self.run_dir)
         self.snapshot = os.path.join(self.run_dir, "current.snap")
@@ -85,7 +86,7 @@ class ModuleTestCase(unittest.TestCase):
         config = config or h.DnsstopConfig(snapshot=self.snapshot)
         config.snapshot = self.snapshot
         self.unbound = h.Unbound(self.run_dir, upstream_port or self.nsd.port, config, threads=threads, extra=extra,
-                                 module_config=module_config)
+                                 module_config=module_config, remote_control=remote_control)
         self.addCleanup(self.unbound.stop)
         return self.unbound
 
@@ -345,6 +346,23 @@ class SnapshotLifecycleTest(ModuleTestCase):
             self.assert_stop_page(self.ask("www.example.com"))
         self.assertTrue(unbound.process.alive())
         self.assertEqual(unbound.log_text().count("dnsstop: module started"), 4)
+
+    def test_a_reload_that_keeps_the_cache_purges_names_listed_meanwhile(self):
+        # The watcher looks only every minute here, so the new list arrives with the
+        # reload: the module's init must purge the cache Unbound kept.
+        control_socket = os.path.join(self.directory, "reload-keep-cache.ctl")
+        unbound = self.start(config=h.DnsstopConfig(snapshot="", check_interval_ms=60000),
+                             remote_control=f"    control-enable: yes\n    control-interface: {control_socket}\n")
+        self.assert_real(self.ask("www.late.org"), "A", "198.51.100.3")
+        self.assert_real(self.ask("www.late.org"), "A", "198.51.100.3")  # now cached
+        self.publish(standard_lists(police=POLICE + "late.org\n"))
+        control = os.path.join(os.path.dirname(h.UNBOUND), "unbound-control")
+        reload = subprocess.run([control, "-c", unbound.unbound_conf, "reload_keep_cache"], timeout=30,
+                                capture_output=True, text=True)
+        self.assertEqual(reload.returncode, 0, reload.stdout + reload.stderr)
+        wait_for(lambda: unbound.log_text().count("dnsstop: module started") == 2, 10, "the module to start again")
+        self.assert_stop_page(self.ask("www.late.org"))
+        self.assertRegex(unbound.log_text(), r"purged [1-9][0-9]* of [0-9]+ cached messages")
 
     def test_bad_configuration_stops_unbound_with_file_line_and_key(self):
         directory = os.path.join(self.directory, "badconfig")
