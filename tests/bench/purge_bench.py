@@ -10,7 +10,8 @@ a snapshot that lists 1% of the cached names is published, and the run measures:
     log line "purged N of M cached messages and K of L RRsets in X ms"), and how many
     entries it judged and removed;
   - the answers meanwhile: dnsperf's latencies (max, p99.9, p99) for the cached names
-    during the purge, against a run of the same length just before it.
+    from a second before the publication until the purge is done, against a run of
+    BEFORE_SECONDS just before it.
 A size that does not fit in the memory this machine has free is skipped, saying so.
 
 Usage: purge_bench.py OUTPUT_DIR (uses OUTPUT_DIR/bin/dnsstop; writes
@@ -34,7 +35,7 @@ import harness as h  # noqa: E402
 ENTRIES = [int(n) for n in os.environ.get("PURGE_ENTRIES", "1000000,5000000").split(",")]
 THREADS = [int(n) for n in os.environ.get("PURGE_THREADS", "2,16").split(",")]
 LISTED_SHARE = 0.01
-FILL_RATE = 60000  # dnsperf's ceiling while filling; Unbound sets the real pace
+FILL_RATE = 30000  # dnsperf's ceiling while filling; Unbound sets the real pace
 LATENCY_RATE = 2000
 BEFORE_SECONDS = 5
 PURGE_WAIT_S = 600
@@ -78,7 +79,7 @@ def latency_figures(run):
 
 def cache_counts(unbound):
     stats = unbound.control("stats_noreset").stdout
-    return tuple(int(re.search(rf"^{key}=(\d+)$", stats, re.M).group(1)) for key in ("msg.cache.count", "rrset.cache.count"))
+    return tuple(int(re.search(rf"^{re.escape(key)}=(\d+)$", stats, re.M).group(1)) for key in ("msg.cache.count", "rrset.cache.count"))
 
 
 def measure(directory, nsd_port, entries, threads):
@@ -93,11 +94,12 @@ def measure(directory, nsd_port, entries, threads):
     cache_bytes = entries * CACHE_BYTES_PER_NAME
     unbound = h.Unbound(directory, nsd_port, h.DnsstopConfig(snapshot=snapshot), threads=threads, control=True,
                         extra=f"    msg-cache-size: {cache_bytes}\n    rrset-cache-size: {cache_bytes}\n"
-                              f"    msg-cache-slabs: 16\n    rrset-cache-slabs: 16\n")
+                              f"    msg-cache-slabs: 16\n    rrset-cache-slabs: 16\n"
+                              "    extended-statistics: yes\n")  # for msg.cache.count
     try:
         started = time.monotonic()
         h.Dnsperf(unbound.port, fill, 3600, FILL_RATE, os.path.join(directory, "fill.log"), outstanding=2000,
-                  timeout=5).result()
+                  timeout=5, once=True).result()
         messages, rrsets = cache_counts(unbound)
         log(f"{entries} names, {threads} threads: cache filled in {time.monotonic() - started:.0f} s: "
             f"{messages} messages, {rrsets} RRsets")
@@ -105,20 +107,20 @@ def measure(directory, nsd_port, entries, threads):
                            verbose=True).result()
         purges_before = len(PURGE_LINE.findall(unbound.log_text()))
         # The run spans the purge: it starts a second before the publication and is
-        # long enough for the slowest purge seen here (dnsperf stops at its end).
-        during_seconds = 60 if entries <= 1_000_000 else 240
-        during = h.Dnsperf(unbound.port, cached, during_seconds, LATENCY_RATE, os.path.join(directory, "during.log"),
+        # ended once the module has logged the purge done.
+        during = h.Dnsperf(unbound.port, cached, PURGE_WAIT_S, LATENCY_RATE, os.path.join(directory, "during.log"),
                            verbose=True)
-        time.sleep(1)
-        with open(os.path.join(directory, "listed.list"), "w") as out:
-            out.writelines(f"={name}\n" for name in listed)
-        published = time.monotonic()
-        h.compile_snapshot(snapshot, [("police", "stoppage", "example.com\n"), ("operator", "nxdomain",
-                                                                                "".join(f"={name}\n" for name in listed))],
-                           created=int(time.time()))
-        h.wait_until(lambda: len(PURGE_LINE.findall(unbound.log_text())) > purges_before, PURGE_WAIT_S,
-                     "the module to log the purge")
-        observed_ms = (time.monotonic() - published) * 1000
+        try:
+            time.sleep(1)
+            published = time.monotonic()
+            h.compile_snapshot(snapshot, [("police", "stoppage", "example.com\n"),
+                                          ("operator", "nxdomain", "".join(f"={name}\n" for name in listed))],
+                               created=int(time.time()))
+            h.wait_until(lambda: len(PURGE_LINE.findall(unbound.log_text())) > purges_before, PURGE_WAIT_S,
+                         "the module to log the purge")
+            observed_ms = (time.monotonic() - published) * 1000
+        finally:
+            during.interrupt()
         purge = PURGE_LINE.findall(unbound.log_text())[purges_before]
         during_run = during.result()
         return {"entries": entries, "threads": threads, "cached_messages": messages, "cached_rrsets": rrsets,

@@ -250,18 +250,24 @@ class Process:
 
 class Dnsperf:
     """dnsperf sending `query_file` (lines "NAME TYPE", looped) to 127.0.0.1:port at
-    `rate` queries a second for `seconds`, in the background; result() waits for it
-    and returns its figures. With verbose=True dnsperf prints every response and
+    `rate` queries a second for `seconds` (once=True: through the file once at most),
+    in the background; result() waits for it and returns its figures. With verbose=True dnsperf prints every response and
     result() adds each one's latency in ms (latencies_ms), in the order sent."""
 
-    def __init__(self, port, query_file, seconds, rate, log_path, outstanding=200, timeout=2, verbose=False):
+    def __init__(self, port, query_file, seconds, rate, log_path, outstanding=200, timeout=2, verbose=False,
+                 once=False):
         self.seconds = seconds
         self.verbose = verbose
         self.log_path = log_path
         command = ["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", query_file, "-l", str(seconds), "-e",
-                   "-c", "4", "-q", str(outstanding), "-t", str(timeout), "-Q", str(rate), *(["-v"] if verbose else [])]
+                   "-c", "4", "-q", str(outstanding), "-t", str(timeout), "-Q", str(rate), *(["-v"] if verbose else []), *(["-n", "1"] if once else [])]
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def interrupt(self):
+        """Ends the run now (dnsperf reports what it has; queries still in flight count
+        as interrupted, not lost)."""
+        self.process.send_signal(signal.SIGINT)
 
     def result(self):
         try:
