@@ -229,9 +229,11 @@ verify_build() {
   grep -q 'Linked modules:.*dynlib' <<<"$info" || die "$unbound -V does not list the dynlib module"
   exported=$(nm -D --defined-only "$unbound" | grep -c ' T ' || true)
   ((exported > 500)) || die "$unbound exports only $exported functions (expected -export-dynamic)"
+  local undefined
+  undefined=$(nm -D --undefined-only "$unbound")
   case $VARIANT in
-    asan) nm -D "$unbound" | grep -q ' U __asan_init' || die "$unbound is not built with AddressSanitizer" ;;
-    tsan) nm -D "$unbound" | grep -q ' U __tsan_init' || die "$unbound is not built with ThreadSanitizer" ;;
+    asan) grep -q ' __asan_init$' <<<"$undefined" || die "$unbound is not built with AddressSanitizer" ;;
+    tsan) grep -q ' __tsan_init$' <<<"$undefined" || die "$unbound is not built with ThreadSanitizer" ;;
   esac
   log "built: $(head -n 1 <<<"$info"), exports $exported functions"
 }

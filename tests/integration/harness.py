@@ -637,8 +637,9 @@ class SanitizerReports:
         if SANITIZE == "address":
             return {"ASAN_OPTIONS": f"{common}:detect_leaks=1:abort_on_error=0",
                     "UBSAN_OPTIONS": f"{common}:suppressions={self.SUPPRESSIONS}/ubsan.supp",
-                    "LSAN_OPTIONS": f"suppressions={self.SUPPRESSIONS}/lsan.supp"}
-        return {"TSAN_OPTIONS": f"{common}:second_deadlock_stack=1:suppressions={self.SUPPRESSIONS}/tsan.supp"}
+                    "LSAN_OPTIONS": f"suppressions={self.SUPPRESSIONS}/lsan.supp:print_suppressions=0"}
+        return {"TSAN_OPTIONS": f"{common}:second_deadlock_stack=1:print_suppressions=0:"
+                                f"suppressions={self.SUPPRESSIONS}/tsan.supp"}
 
     def reports(self, pid):
         """The text of every report the process `pid` wrote."""
