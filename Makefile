@@ -8,6 +8,8 @@
 #                         packages are built without sanitizers, so not again)
 #   make run              run the whole system locally with sample data
 #   make bench            run the benchmarks and print their figures
+#   make stress           the long stress test (1,000 cache-resizing reloads under load,
+#                         about 15 minutes) in the ASan+UBSan Unbound (SANITIZE=thread: TSan's)
 #   make fuzz [FUZZ_SECONDS=N]  run each libFuzzer target for N seconds (default 60)
 #   make deb              build the Debian packages of each Debian release into
 #                         build/deb/RELEASE, in a root of that release (packaging/)
@@ -25,10 +27,10 @@ else
   OUT_DIR := $(BUILD)/$(SANITIZE)
 endif
 
-.PHONY: deps build check test run bench fuzz deb test-packages clean
+.PHONY: deps build check test run bench stress fuzz deb test-packages clean
 
 deps:
-	scripts/setup.sh
+	scripts/setup.sh $(if $(SANITIZE),--sanitize $(SANITIZE))
 
 build: deps
 	cmake -S . -B $(CMAKE_DIR) -G Ninja -DDNSSTOP_SANITIZE=$(SANITIZE) \
@@ -36,7 +38,7 @@ build: deps
 	cmake --build $(CMAKE_DIR) -j $(JOBS)
 
 check: build
-	ctest --test-dir $(CMAKE_DIR) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(CMAKE_DIR) --output-on-failure -j $(JOBS) --label-exclude stress
 
 test: check
 ifeq ($(SANITIZE),)
@@ -48,6 +50,9 @@ run: build
 
 bench: build
 	tests/bench/run.sh $(OUT_DIR)
+stress:
+	$(MAKE) --no-print-directory build SANITIZE=$(or $(SANITIZE),address)
+	ctest --test-dir $(BUILD)/cmake-$(or $(SANITIZE),address) --output-on-failure --label-regex '^stress$$'
 fuzz: deps
 	tests/fuzz/run-fuzzers.sh $(or $(FUZZ_SECONDS),60)
 

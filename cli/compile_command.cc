@@ -104,7 +104,7 @@ int compile_command(std::span<const std::string_view> args) {
     } else if (arg == "--accept-public-suffixes") {
       accept_public_suffixes = true;
     } else if (arg == "--created") {
-      const std::string_view text = value();
+      const std::string text = value();  // value() returns a temporary: a view of it would dangle
       const std::optional<std::uint64_t> created = parse_decimal(text);
       if (!created) throw std::invalid_argument("--created needs a Unix time, not '" + std::string(text) + "'");
       created_unix = *created;

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # dnsstop: build Unbound from the source package of one Debian release.
 #
-#   scripts/build-unbound.sh RELEASE      (bookworm, trixie)
+#   scripts/build-unbound.sh RELEASE [VARIANT]   (bookworm, trixie; plain, asan, tsan)
+#
+# VARIANT (default plain) adds a sanitizer to Debian's flags, for `make test
+# SANITIZE=address|thread` (the module built with the same sanitizer must run
+# inside a binary built with it; a sanitizer runtime cannot be loaded into an
+# uninstrumented one): asan is AddressSanitizer + UndefinedBehaviorSanitizer,
+# tsan ThreadSanitizer. Everything else (source, patches, Debian's flags) is the
+# plain build's.
 #
 # Called by scripts/setup.sh for every release the project supports; safe to
 # run on its own once setup.sh has installed the Debian packages.
@@ -21,9 +28,9 @@
 # be installed on this machine.
 #
 # The build is kept in the machine-wide cache (scripts/cache.sh), keyed by
-# release, source version, this machine's release and this script, and
-# linked into the clone as build/unbound/RELEASE (the module compiles with
-# -Ibuild/unbound/RELEASE/src/unbound):
+# release, variant, source version, this machine's release and this script, and
+# linked into the clone as build/unbound/RELEASE, or RELEASE-VARIANT for a
+# sanitizer variant (the module compiles with -Ibuild/unbound/RELEASE/src/unbound):
 #   sbin/unbound     the daemon, plus unbound-control etc.
 #   src/unbound      symlink to the configured source tree (config.h)
 #   configure-flags  the configure arguments used, one per line
@@ -43,6 +50,8 @@ SELF=$(realpath "${BASH_SOURCE[0]}")
 DEB_SRC_LIST=/etc/apt/sources.list.d/dnsstop-deb-src
 EXIT_SOURCE_NOT_SERVED=3
 RELEASE=
+VARIANT=plain
+SUFFIX= # "" for plain, "-asan" or "-tsan": names the link and the cache entry
 PREFIX= # the cache entry, set in main
 LOG=
 # shellcheck source=scripts/cache.sh
@@ -50,8 +59,8 @@ LOG=
 # shellcheck source=scripts/debian-sources.sh
 . "$(dirname "$SELF")/debian-sources.sh"
 
-log() { echo "setup: unbound $RELEASE: $*"; }
-die() { echo "setup: unbound $RELEASE: error: $*" >&2; exit 1; }
+log() { echo "setup: unbound $RELEASE$SUFFIX: $*"; }
+die() { echo "setup: unbound $RELEASE$SUFFIX: error: $*" >&2; exit 1; }
 
 require_root() {
   [[ $EUID -eq 0 ]] || die "$1 needs root; run scripts/setup.sh as root"
@@ -163,9 +172,27 @@ EOF
   rm -rf "$shim"
 }
 
+# The sanitizer of VARIANT, as compiler and linker flags. -O2 and the rest of
+# Debian's flags stay: the instrumented binary is the tested one, recompiled.
+# UBSan reports and goes on (the test harness fails a test on any report file),
+# so one report in Unbound's own code does not hide the next.
+sanitizer_flags() {
+  case $VARIANT in
+    plain) ;;
+    asan) echo "-fsanitize=address,undefined -fno-omit-frame-pointer" ;;
+    tsan) echo "-fsanitize=thread -fno-omit-frame-pointer" ;;
+  esac
+}
+
 # Debian's flags, then ours: later arguments win in an autoconf configure.
 configure_args() {
-  debian_configure_args
+  local sanitize
+  sanitize=$(sanitizer_flags)
+  debian_configure_args | if [[ -n $sanitize ]]; then
+    sed -e "s/^\(CFLAGS\|LDFLAGS\)=.*/& $sanitize/"
+  else
+    cat
+  fi
   printf '%s\n' \
     --with-dynlibmodule \
     --prefix="$PREFIX" \
@@ -186,10 +213,12 @@ compile_and_install() {
   log "configure"
   # PYTHON_VERSION and PYTHON_SITE_PKG: set by debian/rules for this build
   # too; the site-packages dir is moved into the build's own prefix.
-  (cd "$tree" && run_logged env PYTHON_VERSION="$(py3versions -vd)" \
+  # configure's test programs run instrumented: a leak report at their exit
+  # would read as a failed check.
+  (cd "$tree" && run_logged env ASAN_OPTIONS=detect_leaks=0 PYTHON_VERSION="$(py3versions -vd)" \
     PYTHON_SITE_PKG="$PREFIX/lib/python3/dist-packages" ./configure "${argv[@]}")
   log "make -j$(nproc) (a few minutes)"
-  (cd "$tree" && run_logged make -j"$(nproc)")
+  (cd "$tree" && run_logged env ASAN_OPTIONS=detect_leaks=0 make -j"$(nproc)")
   (cd "$tree" && run_logged make install)
 }
 
@@ -200,6 +229,12 @@ verify_build() {
   grep -q 'Linked modules:.*dynlib' <<<"$info" || die "$unbound -V does not list the dynlib module"
   exported=$(nm -D --defined-only "$unbound" | grep -c ' T ' || true)
   ((exported > 500)) || die "$unbound exports only $exported functions (expected -export-dynamic)"
+  local undefined
+  undefined=$(nm -D --undefined-only "$unbound")
+  case $VARIANT in
+    asan) grep -q ' __asan_init$' <<<"$undefined" || die "$unbound is not built with AddressSanitizer" ;;
+    tsan) grep -q ' __tsan_init$' <<<"$undefined" || die "$unbound is not built with ThreadSanitizer" ;;
+  esac
   log "built: $(head -n 1 <<<"$info"), exports $exported functions"
 }
 
@@ -218,12 +253,15 @@ build() {
 }
 
 main() {
-  RELEASE=${1:?usage: scripts/build-unbound.sh RELEASE (a Debian code name: bookworm, trixie)}
+  RELEASE=${1:?usage: scripts/build-unbound.sh RELEASE [plain|asan|tsan] (RELEASE: a Debian code name: bookworm, trixie)}
+  VARIANT=${2:-plain}
+  [[ $VARIANT =~ ^(plain|asan|tsan)$ ]] || die "unknown variant '$VARIANT' (plain, asan or tsan)"
   cd "$(dirname "$SELF")/.."
-  local link=$PWD/build/unbound/$RELEASE src_version
+  [[ $VARIANT == plain ]] || SUFFIX=-$VARIANT
+  local link=$PWD/build/unbound/$RELEASE$SUFFIX src_version
   ensure_deb_src
   src_version=$(source_version)
-  PREFIX=$DNSSTOP_CACHE/unbound/$RELEASE-$src_version-$(input_key "$src_version" "$(host_release)" "$(sha256sum <"$SELF")")
+  PREFIX=$DNSSTOP_CACHE/unbound/$RELEASE$SUFFIX-$src_version-$(input_key "$src_version" "$(host_release)" "$(sha256sum <"$SELF")" "$VARIANT")
   if [[ ! -f $PREFIX/.complete ]]; then
     lock_cache unbound
     prune_cache unbound

@@ -6,10 +6,13 @@
 #   1. the Debian packages listed in PACKAGES below;
 #   2. Unbound, rebuilt with module support from the source package of each
 #      Debian release in UNBOUND_RELEASES (scripts/build-unbound.sh explains
-#      why), cached machine-wide and linked as build/unbound/RELEASE.
+#      why), cached machine-wide and linked as build/unbound/RELEASE; with
+#      `--sanitize address|thread` (make SANITIZE=...) also built with that
+#      sanitizer, as build/unbound/RELEASE-asan or RELEASE-tsan.
 #
 # Needs root only when something has to be installed.
 # `scripts/setup.sh --releases` only prints UNBOUND_RELEASES (for packaging/).
+# `scripts/setup.sh --sanitize address|thread` builds the sanitizer's Unbound too.
 set -euo pipefail
 
 # Debian packages the project needs. Add new ones here, to the group they belong to.
@@ -140,23 +143,26 @@ take_lock() {
 # but does not serve is left out, loudly: build/unbound/RELEASE.unavailable
 # says why, and CMake and CTest report that release's module and tests as not
 # built (tests/CMakeLists.txt).
+# VARIANT (plain, asan, tsan) names build/unbound/RELEASE[-VARIANT].
 build_unbounds() {
-  local release status
+  local variant=$1 release name status
   for release in "${UNBOUND_RELEASES[@]}"; do
-    rm -f "build/unbound/$release.unavailable"
+    name=$release
+    [[ $variant == plain ]] || name=$release-$variant
+    rm -f "build/unbound/$name.unavailable"
     status=0
-    scripts/build-unbound.sh "$release" 2>"build/unbound-$release.err" || status=$?
-    cat "build/unbound-$release.err" >&2
+    scripts/build-unbound.sh "$release" "$variant" 2>"build/unbound-$name.err" || status=$?
+    cat "build/unbound-$name.err" >&2
     case $status in
       0) ;;
       3)
-        rm -f "build/unbound/$release"
-        { echo "Debian's mirror does not serve the source of $release's unbound package:"; cat "build/unbound-$release.err"; } \
-          >"build/unbound/$release.unavailable"
-        log "WARNING: no Unbound for $release: its module is not built and its tests do not run" ;;
-      *) die "building $release's Unbound failed" ;;
+        rm -f "build/unbound/$name"
+        { echo "Debian's mirror does not serve the source of $release's unbound package:"; cat "build/unbound-$name.err"; } \
+          >"build/unbound/$name.unavailable"
+        log "WARNING: no Unbound for $name: its module is not built and its tests do not run" ;;
+      *) die "building $name's Unbound failed" ;;
     esac
-    rm -f "build/unbound-$release.err"
+    rm -f "build/unbound-$name.err"
   done
 }
 
@@ -165,11 +171,20 @@ main() {
     echo "${UNBOUND_RELEASES[*]}"
     return
   fi
+  local sanitize=
+  if [[ ${1:-} == --sanitize ]]; then
+    case ${2:-} in
+      address) sanitize=asan ;;
+      thread) sanitize=tsan ;;
+      *) die "--sanitize takes address or thread, not '${2:-}'" ;;
+    esac
+  fi
   cd "$(dirname "${BASH_SOURCE[0]}")/.."
   local start=$SECONDS
   take_lock
   install_packages
-  build_unbounds
+  build_unbounds plain
+  [[ -z $sanitize ]] || build_unbounds "$sanitize"
   log "done in $((SECONDS - start))s"
 }
 

@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import threading
@@ -26,6 +27,10 @@ OUTPUT_DIR = os.environ.get("DNSSTOP_OUTPUT_DIR", os.path.join(SOURCE_DIR, "buil
 UNBOUND = os.environ.get("DNSSTOP_UNBOUND")
 MODULE = os.environ.get("DNSSTOP_MODULE")
 DNSSTOP = os.path.join(OUTPUT_DIR, "bin/dnsstop")
+# "address" or "thread" in a sanitizer build (make test SANITIZE=...): UNBOUND and MODULE
+# are then built with that sanitizer, and every Unbound started here is checked for its
+# reports (SanitizerReports).
+SANITIZE = os.environ.get("DNSSTOP_SANITIZE", "")
 
 STOP_PAGE_V4 = "192.0.2.80"
 STOP_PAGE_V6 = "2001:db8::80"
@@ -127,6 +132,93 @@ def dig(port, name, rtype="A", *options, server="127.0.0.1"):
     return parse_dig(result.stdout)
 
 
+# DNS over UDP without dig, for tests that ask thousands of questions (a dig each
+# would cost a process): the query, and just enough of the response to judge it.
+RR_TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "AAAA": 28, "OPT": 41}
+
+
+def wire_query(name, rtype="A", query_id=0):
+    """A recursive query with EDNS (4096 bytes), so that an answer can carry an EDE."""
+    qname = b"".join(bytes([len(label)]) + label.encode() for label in name.rstrip(".").split(".")) + b"\0"
+    return (struct.pack("!HHHHHH", query_id, 0x0100, 1, 0, 0, 1) + qname + struct.pack("!HH", RR_TYPES[rtype], 1)
+            + b"\0" + struct.pack("!HHIH", RR_TYPES["OPT"], 4096, 0, 0))
+
+
+@dataclass
+class WireAnswer:
+    rcode: int
+    answers: list  # (owner, type number, rdata bytes)
+    authority: list
+    ede_codes: list
+
+    def addresses(self):
+        return sorted(socket.inet_ntoa(rdata) for _, rtype, rdata in self.answers if rtype == RR_TYPES["A"])
+
+    def soa(self):
+        """(owner, serial) of the authority section's SOA, or None."""
+        for owner, rtype, rdata in self.authority:
+            if rtype == RR_TYPES["SOA"]:
+                return owner, struct.unpack("!I", rdata[-20:-16])[0]
+        return None
+
+
+def wire_name(message, offset):
+    """(name in lower case with a final dot, offset after it), following compression."""
+    labels, end = [], None
+    while True:
+        length = message[offset]
+        if length & 0xC0 == 0xC0:
+            end = end or offset + 2
+            offset = (length & 0x3F) << 8 | message[offset + 1]
+        elif length == 0:
+            return ".".join(labels).lower() + ".", end or offset + 1
+        else:
+            labels.append(message[offset + 1:offset + 1 + length].decode("ascii", "replace"))
+            offset += 1 + length
+
+
+def parse_wire_answer(message):
+    _, flags, questions, *counts = struct.unpack("!HHHHHH", message[:12])
+    offset = 12
+    for _ in range(questions):
+        offset = wire_name(message, offset)[1] + 4
+    sections = []
+    for count in counts:
+        records = []
+        for _ in range(count):
+            owner, offset = wire_name(message, offset)
+            rtype, _, _, length = struct.unpack("!HHIH", message[offset:offset + 10])
+            records.append((owner, rtype, message[offset + 10:offset + 10 + length]))
+            offset += 10 + length
+        sections.append(records)
+    ede = []
+    for _, rtype, rdata in sections[2]:
+        position = 0
+        while rtype == RR_TYPES["OPT"] and position + 4 <= len(rdata):
+            code, length = struct.unpack("!HH", rdata[position:position + 4])
+            if code == 15 and length >= 2:  # Extended DNS Error (RFC 8914)
+                ede.append(struct.unpack("!H", rdata[position + 4:position + 6])[0])
+            position += 4 + length
+    return WireAnswer(flags & 0x0F, sections[0], sections[1], ede)
+
+
+def ask_wire(port, name, rtype="A", timeout=1.0):
+    """Asks 127.0.0.1:port once over UDP; the WireAnswer, or None on a timeout."""
+    query_id = random.randrange(1 << 16)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.settimeout(timeout)
+        try:
+            udp.sendto(wire_query(name, rtype, query_id), ("127.0.0.1", port))
+            deadline = time.monotonic() + timeout
+            while True:
+                udp.settimeout(max(0.001, deadline - time.monotonic()))
+                response, _ = udp.recvfrom(65535)
+                if struct.unpack("!H", response[:2])[0] == query_id:
+                    return parse_wire_answer(response)
+        except OSError:  # a timeout, or ICMP port unreachable while a server restarts
+            return None
+
+
 class Process:
     def __init__(self, command, log_path, env=None):
         self.log_path = log_path
@@ -154,6 +246,50 @@ class Process:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.log.close()
+
+
+class Dnsperf:
+    """dnsperf sending `query_file` (lines "NAME TYPE", looped) to 127.0.0.1:port at
+    `rate` queries a second for `seconds` (once=True: through the file once at most),
+    in the background; result() waits for it and returns its figures. With verbose=True dnsperf prints every response and
+    result() adds each one's latency in ms (latencies_ms), in the order sent."""
+
+    def __init__(self, port, query_file, seconds, rate, log_path, outstanding=200, timeout=2, verbose=False,
+                 once=False):
+        self.seconds = seconds
+        self.verbose = verbose
+        self.log_path = log_path
+        command = ["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", query_file, "-l", str(seconds), "-e",
+                   "-c", "4", "-q", str(outstanding), "-t", str(timeout), "-Q", str(rate), *(["-v"] if verbose else []), *(["-n", "1"] if once else [])]
+        self.log = open(log_path, "w")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def interrupt(self):
+        """Ends the run now (dnsperf reports what it has; queries still in flight count
+        as interrupted, not lost)."""
+        self.process.send_signal(signal.SIGINT)
+
+    def result(self):
+        try:
+            self.process.wait(timeout=self.seconds + 60)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            self.log.close()
+        with open(self.log_path) as log:
+            output = log.read()
+        if self.process.returncode != 0:
+            raise RuntimeError(f"dnsperf exited with {self.process.returncode}:\n{output[-2000:]}")
+
+        def figure(pattern):
+            return int(re.search(pattern, output).group(1))
+        result = {"sent": figure(r"Queries sent:\s+(\d+)"), "completed": figure(r"Queries completed:\s+(\d+)"),
+                  "lost": figure(r"Queries lost:\s+(\d+)")}
+        if self.verbose:
+            result["latencies_ms"] = [float(value) * 1000
+                                      for value in re.findall(r"^> \S+ \S+ \S+ (\d+\.\d+)$", output, re.M)]
+        return result
 
 
 class Nsd:
@@ -480,45 +616,114 @@ remote-control:
 {remote_control}"""
 
 
+class SanitizerReports:
+    """Where an instrumented Unbound writes its sanitizer reports, and the check that
+    fails a test on one. Each report goes to a file `PREFIX.PID` of the test's own
+    directory (log_path), not into Unbound's log, so none can pass unseen; the
+    sanitizer's own exit code (EXIT_CODE) tells a report from Unbound's own exits. The
+    suppression files (tests/sanitizers/) name, with a why, each report of Unbound's
+    own code that is not ours to fix. Without a sanitizer build this sets nothing and
+    checks nothing."""
+
+    EXIT_CODE = 86
+    SUPPRESSIONS = os.path.join(SOURCE_DIR, "tests/sanitizers")
+
+    def __init__(self, directory):
+        self.prefix = os.path.join(directory, "sanitizer")
+
+    def environment(self):
+        if not SANITIZE:
+            return {}
+        common = f"log_path={self.prefix}:exitcode={self.EXIT_CODE}:print_stacktrace=1"
+        if SANITIZE == "address":
+            return {"ASAN_OPTIONS": f"{common}:detect_leaks=1:abort_on_error=0",
+                    "UBSAN_OPTIONS": f"{common}:suppressions={self.SUPPRESSIONS}/ubsan.supp",
+                    "LSAN_OPTIONS": f"suppressions={self.SUPPRESSIONS}/lsan.supp:print_suppressions=0"}
+        return {"TSAN_OPTIONS": f"{common}:second_deadlock_stack=1:print_suppressions=0:"
+                                f"suppressions={self.SUPPRESSIONS}/tsan.supp"}
+
+    def reports(self, pid):
+        """The text of every report the process `pid` wrote."""
+        directory, stem = os.path.split(self.prefix)
+        texts = []
+        for name in sorted(os.listdir(directory)):
+            if name.startswith(f"{stem}.") and name.split(".")[1] == str(pid):
+                with open(os.path.join(directory, name), errors="replace") as report:
+                    texts.append(f"{name}:\n{report.read()}")
+        return texts
+
+    def check(self, process):
+        """Raises AssertionError if the stopped `process` (a Process) left a report or
+        exited with the sanitizer's exit code."""
+        if not SANITIZE:
+            return
+        texts = self.reports(process.process.pid)
+        if texts or process.process.returncode == self.EXIT_CODE:
+            raise AssertionError(f"{SANITIZE} sanitizer report from {process.log_path}'s process "
+                                 f"(exit {process.process.returncode}):\n" + "\n".join(texts)[-20000:])
+
+
 class Unbound:
+    """The Unbound under test with the module (or, with another module_config, without
+    it). control=True enables `unbound-control` on a Unix socket in `directory`
+    (control()); write_conf() rewrites unbound.conf with other server: lines, for the
+    next reload to read."""
+
     # Another test running in parallel may take the port between free_port() and
     # Unbound's bind; then Unbound exits at once saying so, and gets another port.
     PORT_ATTEMPTS = 3
 
     def __init__(self, directory, upstream, dnsstop_config, threads=1, extra="", binary=UNBOUND,
-                 module_config="dynlib validator iterator", sections="", remote_control="    control-enable: no\n"):
+                 module_config="dynlib validator iterator", sections="", control=False):
         for attempt in range(self.PORT_ATTEMPTS):
-            self.start(directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections,
-                       remote_control)
+            self.start(directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections, control)
             if self.process.alive() or not PORT_TAKEN.search(self.log_text()) or attempt + 1 == self.PORT_ATTEMPTS:
                 return
             self.process.stop()
 
-    def start(self, directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections,
-              remote_control):
+    def start(self, directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections, control):
         if binary is None or MODULE is None:
             raise RuntimeError("DNSSTOP_UNBOUND and DNSSTOP_MODULE name the Unbound and its module: run under ctest")
         self.port = free_port()
         self.directory = directory
+        self.binary = binary
         self.config_path = os.path.join(directory, "dnsstop.yaml")
         with open(self.config_path, "w") as out:
             out.write(dnsstop_config.yaml())
         self.unbound_conf = os.path.join(directory, "unbound.conf")
-        with open(self.unbound_conf, "w") as out:
-            out.write(resolver_conf(directory, self.port, upstream, module_config, threads=threads,
-                                    server_extra=extra,
-                                    sections=f'dynlib:\n    dynlib-file: "{MODULE}"\n' + sections,
-                                    remote_control=remote_control))
-        env = dict(os.environ, DNSSTOP_CONFIG=self.config_path)
+        remote_control = (f'    control-enable: yes\n    control-interface: "{directory}/unbound.ctl"\n'
+                          if control else "    control-enable: no\n")
+        self.conf_arguments = dict(directory=directory, port=self.port, upstream=upstream,
+                                   module_config=module_config, threads=threads, remote_control=remote_control,
+                                   sections=f'dynlib:\n    dynlib-file: "{MODULE}"\n' + sections)
+        self.write_conf(extra)
+        self.sanitizer = SanitizerReports(directory)
+        env = dict(os.environ, DNSSTOP_CONFIG=self.config_path, **self.sanitizer.environment())
         self.process = Process([binary, "-d", "-c", self.unbound_conf], os.path.join(directory, "unbound.log"), env)
         wait_until(lambda: not self.process.alive() or dig(self.port, "clean.org").status != "NO ANSWER", 20,
                    "Unbound to answer")
+
+    def write_conf(self, extra):
+        """Writes unbound.conf (atomically: a reload may read it at any time) with
+        `extra` as the additional server: lines."""
+        with open(self.unbound_conf + ".new", "w") as out:
+            out.write(resolver_conf(server_extra=extra, **self.conf_arguments))
+        os.replace(self.unbound_conf + ".new", self.unbound_conf)
+
+    def control(self, *command, timeout=60):
+        """Runs `unbound-control COMMAND...` (the one beside the binary) and returns its
+        result; needs control=True."""
+        control = os.path.join(os.path.dirname(self.binary), "unbound-control")
+        return subprocess.run([control, "-c", self.unbound_conf, *command], capture_output=True, text=True,
+                              timeout=timeout)
 
     def log_text(self):
         return self.process.log_text()
 
     def stop(self):
+        """Stops Unbound; in a sanitizer build fails if it reported anything."""
         self.process.stop()
+        self.sanitizer.check(self.process)
 
 
 def compile_snapshot(path, lists, allow=None, created=None):

@@ -82,8 +82,7 @@ class ModuleTestCase(unittest.TestCase):
         cls.temp.__exit__(None, None, None)
 
     def start(self, lists=None, allow=(("exceptions", EXCEPTIONS),), config=None, threads=1, extra="",
-              compile_first=True, upstream_port=None, module_config="dynlib validator iterator",
-              remote_control="    control-enable: no\n"):
+              compile_first=True, upstream_port=None, module_config="dynlib validator iterator", control=False):
         self.run_dir = os.path.join(self.directory, self.id().rsplit(".", 1)[-1])
         os.makedirs(self.run_dir)
         self.snapshot = os.path.join(self.run_dir, "current.snap")
@@ -92,7 +91,7 @@ class ModuleTestCase(unittest.TestCase):
         config = config or h.DnsstopConfig(snapshot=self.snapshot)
         config.snapshot = self.snapshot
         self.unbound = h.Unbound(self.run_dir, upstream_port or self.nsd.port, config, threads=threads, extra=extra,
-                                 module_config=module_config, remote_control=remote_control)
+                                 module_config=module_config, control=control)
         self.addCleanup(self.unbound.stop)
         return self.unbound
 
@@ -356,15 +355,11 @@ class SnapshotLifecycleTest(ModuleTestCase):
     def test_a_reload_that_keeps_the_cache_purges_names_listed_meanwhile(self):
         # The watcher looks only every minute here, so the new list arrives with the
         # reload: the module's init must purge the cache Unbound kept.
-        control_socket = os.path.join(self.directory, "reload-keep-cache.ctl")
-        unbound = self.start(config=h.DnsstopConfig(snapshot="", check_interval_ms=60000),
-                             remote_control=f"    control-enable: yes\n    control-interface: {control_socket}\n")
+        unbound = self.start(config=h.DnsstopConfig(snapshot="", check_interval_ms=60000), control=True)
         self.assert_real(self.ask("www.late.org"), "A", "198.51.100.3")
         self.assert_real(self.ask("www.late.org"), "A", "198.51.100.3")  # now cached
         self.publish(standard_lists(police=POLICE + "late.org\n"))
-        control = os.path.join(os.path.dirname(h.UNBOUND), "unbound-control")
-        reload = subprocess.run([control, "-c", unbound.unbound_conf, "reload_keep_cache"], timeout=30,
-                                capture_output=True, text=True)
+        reload = unbound.control("reload_keep_cache")
         self.assertEqual(reload.returncode, 0, reload.stdout + reload.stderr)
         wait_for(lambda: unbound.log_text().count("dnsstop: module started") == 2, 10, "the module to start again")
         self.assert_stop_page(self.ask("www.late.org"))
@@ -375,22 +370,15 @@ class SnapshotLifecycleTest(ModuleTestCase):
         # the purge runs only inside those events, so it never meets a freed cache.
         if unbound_version() < (1, 22):
             self.skipTest(f"Unbound {'.'.join(map(str, unbound_version()))} has no fast_reload")
-        control_socket = os.path.join(self.directory, "fast-reload.ctl")
-        unbound = self.start(threads=2, extra="    msg-cache-size: 4m\n    rrset-cache-size: 4m\n",
-                             remote_control=f"    control-enable: yes\n    control-interface: {control_socket}\n")
-        control = os.path.join(os.path.dirname(h.UNBOUND), "unbound-control")
-        with open(unbound.unbound_conf) as conf:
-            conf_text = conf.read()
+        unbound = self.start(threads=2, control=True)
         for round_number in range(12):
             listed = round_number % 2 == 0
             for name in ("www.late.org", "clean.org", "www.listed.net", "alias.org"):
                 self.ask(name)
             self.publish(standard_lists(police=POLICE + ("late.org\n" if listed else "")))
             size = f"{4 + round_number % 3 * 4}m"
-            with open(unbound.unbound_conf, "w") as conf:
-                conf.write(conf_text.replace("cache-size: 4m", f"cache-size: {size}"))
-            reload = subprocess.run([control, "-c", unbound.unbound_conf, "fast_reload"], timeout=30,
-                                    capture_output=True, text=True)
+            unbound.write_conf(f"    msg-cache-size: {size}\n    rrset-cache-size: {size}\n")
+            reload = unbound.control("fast_reload")
             self.assertEqual(reload.returncode, 0, reload.stdout + reload.stderr)
             expected = [h.STOP_PAGE_V4] if listed else ["198.51.100.3"]
             wait_for(lambda: self.ask("www.late.org").data("A") == expected, 5.0,
