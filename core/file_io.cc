@@ -11,7 +11,7 @@
 namespace dnsstop {
 namespace {
 
-constexpr std::string_view kRead = "read";
+constexpr const char* kRead = "read";
 
 std::string file_error_message(const std::string& path, const std::string& operation, const std::string& reason) {
   return path + ": " + (operation == kRead ? "" : "cannot " + operation + ": ") + reason;
@@ -56,7 +56,7 @@ std::size_t OpenFile::read_some(std::span<std::uint8_t> buffer) {
   for (;;) {
     const ssize_t got = ::read(fd_, buffer.data(), buffer.size());
     if (got >= 0) return static_cast<std::size_t>(got);
-    if (errno != EINTR) throw FileError(path_, std::string(kRead), errno);
+    if (errno != EINTR) throw FileError(path_, kRead, errno);
   }
 }
 
@@ -65,8 +65,8 @@ void OpenFile::read_exactly_at(std::uint64_t offset, std::span<std::uint8_t> buf
   while (done < buffer.size()) {
     const ssize_t got = ::pread(fd_, buffer.data() + done, buffer.size() - done, static_cast<off_t>(offset + done));
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) throw FileError(path_, std::string(kRead), errno);
-    if (got == 0) throw FileError(path_, std::string(kRead), EIO, "file shrank while being read");
+    if (got < 0) throw FileError(path_, kRead, errno);
+    if (got == 0) throw FileError(path_, kRead, EIO, "file shrank while being read");
     done += static_cast<std::size_t>(got);
   }
 }
@@ -106,7 +106,7 @@ FileIdentity identify_file(const std::string& path) {
 std::optional<std::string> read_file_if_present(const std::string& path, std::size_t max_bytes) {
   std::optional<OpenFile> file;
   try {
-    file.emplace(path, O_RDONLY, 0, std::string(kRead));
+    file.emplace(path, O_RDONLY, 0, kRead);
   } catch (const FileError& error) {
     if (error.code() == std::errc::no_such_file_or_directory) return std::nullopt;
     throw;
@@ -116,7 +116,7 @@ std::optional<std::string> read_file_if_present(const std::string& path, std::si
   while (const std::size_t got = file->read_some(buffer)) {
     content.append(reinterpret_cast<const char*>(buffer), got);
     if (content.size() > max_bytes) {
-      throw FileError(path, std::string(kRead), EFBIG, "larger than " + std::to_string(max_bytes) + " bytes");
+      throw FileError(path, kRead, EFBIG, "larger than " + std::to_string(max_bytes) + " bytes");
     }
   }
   return content;
@@ -124,7 +124,7 @@ std::optional<std::string> read_file_if_present(const std::string& path, std::si
 
 std::string read_whole_file(const std::string& path, std::size_t max_bytes) {
   std::optional<std::string> content = read_file_if_present(path, max_bytes);
-  if (!content) throw FileError(path, std::string(kRead), ENOENT);
+  if (!content) throw FileError(path, kRead, ENOENT);
   return *std::move(content);
 }
 

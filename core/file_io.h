@@ -4,8 +4,8 @@
 // appends, directory listings, and a file's identity. Every failure is one type,
 // FileError, which names the path and the operation and keeps errno.
 //
-// Any thread; blocking file I/O proportional to the file's size (read in 64 KiB
-// steps). Called from background threads, never from a DNS worker.
+// Any thread but a DNS worker: blocking file I/O proportional to the file's size (read in
+// 64 KiB steps).
 #pragma once
 
 #include <sys/stat.h>
