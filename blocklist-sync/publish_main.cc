@@ -12,10 +12,10 @@
 #include <string_view>
 #include <vector>
 
-#include "blocklist-sync/files.h"
 #include "blocklist-sync/publisher.h"
 #include "core/decimal.h"
 #include "core/file_io.h"
+#include "core/log.h"
 
 namespace {
 
@@ -78,9 +78,9 @@ int keygen(std::span<const std::string_view> args) {
   random_fill(id);
   random_fill(seed);
   const dnsstop::minisign::SecretKey key = dnsstop::minisign::secret_key_from_seed(id, seed);
-  dnsstop::sync::create_private_file(secret_path, dnsstop::minisign::format_secret_key(key));
-  dnsstop::sync::write_text_atomically(public_path,
-                                       dnsstop::minisign::format_public_key(dnsstop::minisign::public_key_of(key)));
+  dnsstop::create_new_file(secret_path, dnsstop::minisign::format_secret_key(key), 0600);  // readable by its owner only
+  dnsstop::write_file_atomically(public_path,
+                                 dnsstop::minisign::format_public_key(dnsstop::minisign::public_key_of(key)));
   std::printf("key %s: public key in %s, secret key in %s\n", dnsstop::minisign::key_id_text(id).c_str(),
               public_path.c_str(), secret_path.c_str());
   return kExitOk;
@@ -131,15 +131,16 @@ int publish(std::span<const std::string_view> args) {
     public_suffixes = dnsstop::PublicSuffixList::load_file(public_suffix_path);
     request.public_suffixes = &*public_suffixes;
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "warning: cannot check entries against the public suffix list: %s\n", error.what());
+    dnsstop::log_line(dnsstop::LogLevel::kWarning,
+                      std::string("cannot check entries against the public suffix list: ") + error.what());
   }
   const dnsstop::sync::PublishResult result = dnsstop::sync::publish(request);
-  for (const std::string& problem : result.problems) std::fprintf(stderr, "warning: %s\n", problem.c_str());
+  for (const std::string& problem : result.problems) dnsstop::log_line(dnsstop::LogLevel::kWarning, problem);
   for (const std::string& suffix : result.public_suffix_entries) {
-    std::fprintf(stderr,
-                 "warning: entry %s blocks the whole public suffix %s (public suffix list %s); resolvers hold "
-                 "this version until their operator approves it; write =%s to block that name only\n",
-                 suffix.c_str(), suffix.c_str(), public_suffixes->version().c_str(), suffix.c_str());
+    dnsstop::log_line(dnsstop::LogLevel::kWarning,
+                      "entry " + suffix + " blocks the whole public suffix " + suffix + " (public suffix list " +
+                          public_suffixes->version() + "); resolvers hold this version until their operator approves "
+                          "it; write =" + suffix + " to block that name only");
   }
   const dnsstop::Manifest& manifest = result.manifest;
   std::printf("published %s serial %llu: %llu bytes, %zu deltas, expires %llu, %zu lines resolvers will skip\n",
@@ -181,6 +182,7 @@ int cosign(std::span<const std::string_view> args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  dnsstop::set_log_program("dnsstop-publish");
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help") {
     std::fputs(kUsage.data(), args.empty() ? stderr : stdout);
@@ -196,7 +198,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "dnsstop-publish: %s\n\n%s", error.what(), kUsage.data());
     return kExitUsage;
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "dnsstop-publish %.*s: %s\n", static_cast<int>(args[0].size()), args[0].data(), error.what());
+    dnsstop::log_line(dnsstop::LogLevel::kError, std::string(args[0]) + ": " + error.what());
     return kExitFailed;
   }
 }

@@ -2,7 +2,6 @@
 // files, then sign and write the manifest, then remove files no manifest names.
 #include "blocklist-sync/publisher.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,7 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <stdexcept>
-#include <system_error>
 
 #include "blocklist-sync/files.h"
 #include "core/decimal.h"
@@ -27,24 +25,25 @@ std::string delta_name(const std::string& list, std::uint64_t from, std::uint64_
 }
 
 PublishedFile write_published(const std::string& directory, const std::string& name, const std::string& text) {
-  write_text_atomically(directory + '/' + name, text);
+  write_file_atomically(directory + '/' + name, text);
   return {name, text.size(), sha256(text)};
 }
 
 // The numbers N >= 2 of the co-signature files NAME.manifest.minisig.N in `directory`, ascending.
 std::vector<std::uint64_t> cosignature_numbers(const std::string& directory, const std::string& list) {
   std::vector<std::uint64_t> numbers;
-  DIR* dir = ::opendir(directory.c_str());
-  if (dir == nullptr) return numbers;
+  std::vector<std::string> files;
+  try {
+    files = directory_entries(directory);
+  } catch (const FileError&) {
+    return numbers;
+  }
   const std::string prefix = list + ".manifest.minisig.";
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string_view file = entry->d_name;
+  for (const std::string& file : files) {
     if (!file.starts_with(prefix)) continue;
-    const std::string_view digits = file.substr(prefix.size());
-    const std::optional<std::uint64_t> number = parse_decimal(digits);
+    const std::optional<std::uint64_t> number = parse_decimal(std::string_view(file).substr(prefix.size()));
     if (number && *number >= 2) numbers.push_back(*number);
   }
-  ::closedir(dir);
   std::sort(numbers.begin(), numbers.end());
   return numbers;
 }
@@ -54,8 +53,7 @@ void make_directories(const std::string& path) {
   for (std::size_t slash = path.find('/', 1); ; slash = path.find('/', slash + 1)) {
     const std::string prefix = path.substr(0, slash);
     if (!prefix.empty() && ::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-      throw std::runtime_error(prefix + ": cannot create the output directory: " +
-                               std::generic_category().message(errno));
+      throw FileError(prefix, "create the output directory", errno);
     }
     if (slash == std::string::npos) return;
   }
@@ -70,24 +68,24 @@ std::int64_t mtime_seconds(const std::string& path) {
 void set_mtime_seconds(const std::string& path, std::int64_t seconds) {
   const timespec times[2] = {{seconds, 0}, {seconds, 0}};
   if (::utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) {
-    throw std::runtime_error(path + ": cannot set its time: " + std::generic_category().message(errno));
+    throw FileError(path, "set its time", errno);
   }
 }
 
 void remove_unreferenced(const std::string& directory, const Manifest& manifest) {
   std::vector<std::string> keep{manifest.full.name};
   for (const DeltaReference& delta : manifest.deltas) keep.push_back(delta.file.name);
-  DIR* dir = ::opendir(directory.c_str());
-  if (dir == nullptr) return;
-  std::vector<std::string> stale;
-  const std::string prefix = manifest.list_name + '-';
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string file = entry->d_name;
-    const bool ours = file.starts_with(prefix) && file.ends_with(".delta");
-    if (ours && std::find(keep.begin(), keep.end(), file) == keep.end()) stale.push_back(file);
+  std::vector<std::string> files;
+  try {
+    files = directory_entries(directory);
+  } catch (const FileError&) {
+    return;
   }
-  ::closedir(dir);
-  for (const std::string& file : stale) ::unlink((directory + '/' + file).c_str());
+  const std::string prefix = manifest.list_name + '-';
+  for (const std::string& file : files) {
+    const bool ours = file.starts_with(prefix) && file.ends_with(".delta");
+    if (ours && std::find(keep.begin(), keep.end(), file) == keep.end()) ::unlink((directory + '/' + file).c_str());
+  }
 }
 
 }  // namespace
@@ -159,11 +157,11 @@ PublishResult publish(const PublishRequest& request) {
   // A static server's validators are the mtime in seconds and the size: a manifest
   // replacing one of the same size within the same second must still look new.
   const std::int64_t previous_mtime = mtime_seconds(manifest_path);
-  write_text_atomically(manifest_path + ".minisig", minisign::format_signature(signature));
+  write_file_atomically(manifest_path + ".minisig", minisign::format_signature(signature));
   for (const std::uint64_t number : cosignature_numbers(request.output_dir, request.list_name)) {
     ::unlink((manifest_path + ".minisig." + std::to_string(number)).c_str());  // they signed the old manifest
   }
-  write_text_atomically(manifest_path, manifest_text);
+  write_file_atomically(manifest_path, manifest_text);
   const std::int64_t written_mtime = mtime_seconds(manifest_path);
   if (written_mtime <= previous_mtime) {
     set_mtime_seconds(manifest_path + ".minisig", previous_mtime + 1);
@@ -201,7 +199,7 @@ std::string cosign(const std::string& output_dir, const std::string& list_name, 
   const std::string path = manifest_path + ".minisig." + std::to_string(number);
   const minisign::Signature signature = minisign::sign(
       key, manifest_text, comment, "dnsstop list manifest co-signed by key " + minisign::key_id_text(key.id));
-  write_text_atomically(path, minisign::format_signature(signature));
+  write_file_atomically(path, minisign::format_signature(signature));
   return path;
 }
 

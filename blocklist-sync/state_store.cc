@@ -2,7 +2,6 @@
 // line ("earlier", "held") holds its fields separated by single spaces.
 #include "blocklist-sync/state_store.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +9,6 @@
 #include <cerrno>
 #include <stdexcept>
 #include <string_view>
-#include <system_error>
 
 #include "blocklist-sync/files.h"
 #include "core/decimal.h"
@@ -67,10 +65,6 @@ std::string version_line(const VersionInfo& version) {
   return std::to_string(version.serial) + ' ' + to_hex(version.sha256) + ' ' + std::to_string(version.created_unix) +
          ' ' + std::to_string(version.expires_unix) + ' ' + std::to_string(version.seen_unix) + ' ' +
          std::to_string(version.entries) + ' ' + (version.signers.empty() ? "-" : version.signers);
-}
-
-std::runtime_error errno_error(const std::string& path) {
-  return std::runtime_error(path + ": " + std::generic_category().message(errno));
 }
 
 }  // namespace
@@ -155,7 +149,7 @@ std::string StateStore::read_list(const std::string& list_name, const VersionInf
 void StateStore::save(const std::string& list_name, const ListState& state,
                       const std::vector<std::pair<std::uint64_t, const std::string*>>& new_texts) const {
   ::mkdir(directory_.c_str(), 0750);
-  for (const auto& [serial, text] : new_texts) write_text_atomically(list_path(list_name, serial), *text);
+  for (const auto& [serial, text] : new_texts) write_file_atomically(list_path(list_name, serial), *text);
   std::string text = std::string(kMagic) + '\n';
   if (state.newest) {
     const VersionInfo& newest = *state.newest;
@@ -177,7 +171,7 @@ void StateStore::save(const std::string& list_name, const ListState& state,
     if (!state.held->last_modified.empty()) text += "held_last_modified " + state.held->last_modified + '\n';
     text += "held_why " + state.held_why + '\n';
   }
-  write_text_atomically(state_path(list_name), text);
+  write_file_atomically(state_path(list_name), text);
 
   // List files the state no longer names: versions rotated out, held ones dropped.
   // The state is saved already; a directory that cannot be read leaves them for the
@@ -185,7 +179,7 @@ void StateStore::save(const std::string& list_name, const ListState& state,
   std::vector<std::uint64_t> kept;
   try {
     kept = list_file_serials(directory_, list_name);
-  } catch (const std::runtime_error&) {
+  } catch (const FileError&) {
     return;
   }
   for (const std::uint64_t serial : kept) {
@@ -197,27 +191,7 @@ void StateStore::save(const std::string& list_name, const ListState& state,
 
 void StateStore::append_journal(const std::string& list_name, const JournalRecord& record) const {
   ::mkdir(directory_.c_str(), 0750);
-  const std::string path = journal_path(list_name);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) throw errno_error(path);
-  const std::string text = format_journal_record(record);
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t written = ::write(fd, text.data() + done, text.size() - done);
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0) {
-      const std::runtime_error error = errno_error(path);
-      ::close(fd);
-      throw error;
-    }
-    done += static_cast<std::size_t>(written);
-  }
-  if (::fsync(fd) != 0) {
-    const std::runtime_error error = errno_error(path);
-    ::close(fd);
-    throw error;
-  }
-  ::close(fd);
+  append_to_file(journal_path(list_name), format_journal_record(record), 0640);
 }
 
 std::optional<std::uint64_t> StateStore::read_request(const std::string& list_name, std::string_view kind) const {
@@ -231,18 +205,18 @@ std::optional<std::uint64_t> StateStore::read_request(const std::string& list_na
 
 void StateStore::write_request(const std::string& list_name, std::string_view kind, std::uint64_t serial) const {
   const std::string path = request_path(list_name, kind);
-  write_text_atomically(path, std::to_string(serial) + '\n');
+  write_file_atomically(path, std::to_string(serial) + '\n');
   struct stat directory_info {};
-  if (::stat(directory_.c_str(), &directory_info) != 0) throw errno_error(directory_);
+  if (::stat(directory_.c_str(), &directory_info) != 0) throw FileError(directory_, "stat", errno);
   // Run as root, the command leaves the request to the daemon's user, as the directory is.
   if (::chown(path.c_str(), directory_info.st_uid, directory_info.st_gid) != 0 && errno != EPERM) {
-    throw errno_error(path);
+    throw FileError(path, "change its owner", errno);
   }
 }
 
 void StateStore::remove_request(const std::string& list_name, std::string_view kind) const {
   const std::string path = request_path(list_name, kind);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw errno_error(path);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw FileError(path, "remove", errno);
 }
 
 }  // namespace dnsstop::sync

@@ -16,13 +16,13 @@
 #include <string_view>
 #include <vector>
 
-#include "blocklist-sync/files.h"
-#include "blocklist-sync/log.h"
 #include "blocklist-sync/metrics_server.h"
 #include "blocklist-sync/operator_commands.h"
 #include "blocklist-sync/syncer.h"
 #include "core/config.h"
 #include "core/decimal.h"
+#include "core/file_io.h"
+#include "core/log.h"
 
 namespace {
 
@@ -70,9 +70,9 @@ std::uint64_t unix_now() { return static_cast<std::uint64_t>(::time(nullptr)); }
 void write_metrics(const dnsstop::Config& config, const dnsstop::sync::Syncer& syncer) {
   if (config.sync.metrics_textfile.empty()) return;
   try {
-    dnsstop::sync::write_text_atomically(config.sync.metrics_textfile, syncer.metrics_text(unix_now()));
+    dnsstop::write_file_atomically(config.sync.metrics_textfile, syncer.metrics_text(unix_now()));
   } catch (const std::exception& error) {
-    dnsstop::sync::log_line(dnsstop::sync::LogLevel::kWarning, std::string("metrics: ") + error.what());
+    dnsstop::log_line(dnsstop::LogLevel::kWarning, std::string("metrics: ") + error.what());
   }
 }
 
@@ -82,7 +82,7 @@ Published publish(dnsstop::sync::Syncer& syncer) {
   try {
     return syncer.publish_if_changed(unix_now()) ? Published::kWritten : Published::kNothingNew;
   } catch (const std::exception& error) {
-    dnsstop::sync::log_line(dnsstop::sync::LogLevel::kError, std::string("cannot publish the snapshot: ") + error.what());
+    dnsstop::log_line(dnsstop::LogLevel::kError, std::string("cannot publish the snapshot: ") + error.what());
     return Published::kFailed;
   }
 }
@@ -123,8 +123,8 @@ int run_daemon(const dnsstop::Config& config) {
   std::vector<std::uint64_t> due_ms(config.lists.size(), 0);  // on the monotonic clock
   std::vector<std::uint32_t> failures(config.lists.size(), 0);
   std::mt19937_64 random(std::random_device{}());
-  dnsstop::sync::log_line(dnsstop::sync::LogLevel::kInfo, "started with " + std::to_string(config.lists.size()) +
-                                                              " lists from " + config.source);
+  dnsstop::log_line(dnsstop::LogLevel::kInfo,
+                    "started with " + std::to_string(config.lists.size()) + " lists from " + config.source);
   while (!stop_requested.load()) {
     bool acted = false;
     for (const std::size_t index : syncer.take_operator_requests(unix_now())) due_ms[index] = 0;
@@ -156,13 +156,14 @@ int run_daemon(const dnsstop::Config& config) {
     if (!due_ms.empty()) next_ms = std::min(next_ms, *std::min_element(due_ms.begin(), due_ms.end()));
     sleep_until_ms(next_ms);
   }
-  dnsstop::sync::log_line(dnsstop::sync::LogLevel::kInfo, "stopping");
+  dnsstop::log_line(dnsstop::LogLevel::kInfo, "stopping");
   return kExitOk;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  dnsstop::set_log_program("dnsstop-sync");
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   const char* environment_config = std::getenv("DNSSTOP_CONFIG");
   std::string config_path = environment_config != nullptr ? environment_config : "/etc/dnsstop/dnsstop.yaml";
@@ -214,10 +215,10 @@ int main(int argc, char** argv) {
     ::sigaction(SIGINT, &action, nullptr);
     return once ? run_once(config) : run_daemon(config);
   } catch (const dnsstop::ConfigError& error) {
-    dnsstop::sync::log_line(dnsstop::sync::LogLevel::kError, std::string("not starting: ") + error.what());
+    dnsstop::log_line(dnsstop::LogLevel::kError, std::string("not starting: ") + error.what());
     return kExitUsage;
   } catch (const std::exception& error) {
-    dnsstop::sync::log_line(dnsstop::sync::LogLevel::kError, error.what());
+    dnsstop::log_line(dnsstop::LogLevel::kError, error.what());
     return kExitFailed;
   }
 }

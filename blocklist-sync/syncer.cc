@@ -8,16 +8,18 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "blocklist-sync/files.h"
-#include "blocklist-sync/log.h"
 #include "blocklist-sync/reload_command.h"
 #include "core/file_io.h"
 #include "core/list_delta.h"
+#include "core/log.h"
+#include "core/prometheus_text.h"
 #include "core/rpz_zone.h"
 #include "core/snapshot_builder.h"
-#include "core/snapshot_file.h"
+#include "core/snapshot_follower.h"
 
 namespace dnsstop::sync {
 namespace {
@@ -106,13 +108,11 @@ void Syncer::refresh_status(std::size_t index) {
 
 void Syncer::compare_with_published_snapshot() {
   published_entries_.assign(config_.lists.size(), std::nullopt);
-  try {
-    const auto snapshot = LoadedSnapshot::load(config_.snapshot.path);
+  changed_ = true;  // unless the snapshot in place holds exactly the lists in force
+  const auto compare = [&](std::shared_ptr<const LoadedSnapshot> snapshot) {
     const SnapshotView& view = snapshot->view();
-    if (view.list_count() != config_.lists.size()) {
-      changed_ = true;
-      return;
-    }
+    if (view.list_count() != config_.lists.size()) return;
+    changed_ = false;
     for (std::size_t index = 0; index < config_.lists.size(); ++index) {
       const ListInfo info = view.list(index);
       if (info.name != config_.lists[index].name || info.action != config_.lists[index].action ||
@@ -121,9 +121,9 @@ void Syncer::compare_with_published_snapshot() {
       }
       published_entries_[index] = info.entry_count;
     }
-  } catch (const std::exception&) {
-    changed_ = true;  // missing or unreadable: publish_if_changed writes a new one
-  }
+  };
+  // A missing or bad snapshot is written anew by publish_if_changed.
+  SnapshotFollower({config_.snapshot.path, true, ""}, compare, log_line).check(std::time(nullptr));
 }
 
 bool Syncer::sync_list(std::size_t index, std::uint64_t now) {
@@ -644,7 +644,7 @@ void Syncer::write_rpz_output(std::size_t output, std::span<const ListInput> inp
     options.stoppage_ipv4 = config_.answers.stoppage_ipv4;
     options.stoppage_ipv6 = config_.answers.stoppage_ipv6;
     const std::string zone = build_rpz_zone(inputs, options);
-    write_text_atomically(config.path, zone);
+    write_file_atomically(config.path, zone);
     status.due = false;
     status.serial = options.serial;
     ++status.writes;
@@ -669,65 +669,64 @@ void Syncer::write_rpz_output(std::size_t output, std::span<const ListInput> inp
 }
 
 std::string Syncer::metrics_text(std::uint64_t now) const {
-  std::string text;
-  const auto each_list = [&](const std::string& metric, const std::string& help, const std::string& type,
-                             auto value) {
-    text += "# HELP " + metric + ' ' + help + "\n# TYPE " + metric + ' ' + type + '\n';
+  PrometheusText text;
+  const auto each_list = [&](const std::string& metric, const std::string& help, MetricType type, auto value) {
+    text.family(metric, type, help);
     for (std::size_t index = 0; index < config_.lists.size(); ++index) {
-      text += metric + "{list=\"" + config_.lists[index].name + "\"} " + std::to_string(value(statuses_[index])) + '\n';
+      text.sample(metric, {{"list", config_.lists[index].name}}, value(statuses_[index]));
     }
   };
-  each_list("dnsstop_sync_list_serial", "Serial of the list in force (0: local file or none yet).", "gauge",
+  constexpr MetricType kCounter = MetricType::kCounter;
+  constexpr MetricType kGauge = MetricType::kGauge;
+  each_list("dnsstop_sync_list_serial", "Serial of the list in force (0: local file or none yet).", kGauge,
             [](const ListStatus& s) { return s.serial; });
-  each_list("dnsstop_sync_list_entries", "Entries of the list in force.", "gauge",
+  each_list("dnsstop_sync_list_entries", "Entries of the list in force.", kGauge,
             [](const ListStatus& s) { return s.entries; });
-  each_list("dnsstop_sync_last_success_seconds", "Unix time of the last round that left the list current.", "gauge",
+  each_list("dnsstop_sync_last_success_seconds", "Unix time of the last round that left the list current.", kGauge,
             [](const ListStatus& s) { return s.last_success_unix; });
-  each_list("dnsstop_sync_list_age_seconds", "Seconds since the list in force was published.", "gauge",
+  each_list("dnsstop_sync_list_age_seconds", "Seconds since the list in force was published.", kGauge,
             [&](const ListStatus& s) {
               return s.published_unix == 0 || s.published_unix > now ? 0 : now - s.published_unix;
             });
   each_list("dnsstop_sync_list_expiry_timestamp_seconds",
-            "Unix time the manifest of the list in force expires (0: local file or none yet).", "gauge",
+            "Unix time the manifest of the list in force expires (0: local file or none yet).", kGauge,
             [](const ListStatus& s) { return s.expires_unix; });
   each_list("dnsstop_sync_list_held", "1 while a version of the list is held awaiting the operator's approval.",
-            "gauge", [](const ListStatus& s) { return s.held_serial != 0 ? 1 : 0; });
-  each_list("dnsstop_sync_list_held_serial", "Serial of the version held awaiting approval (0: none).", "gauge",
+            kGauge, [](const ListStatus& s) { return s.held_serial != 0 ? 1 : 0; });
+  each_list("dnsstop_sync_list_held_serial", "Serial of the version held awaiting approval (0: none).", kGauge,
             [](const ListStatus& s) { return s.held_serial; });
-  each_list("dnsstop_sync_list_pinned_serial", "Serial the operator pinned in force (0: none).", "gauge",
+  each_list("dnsstop_sync_list_pinned_serial", "Serial the operator pinned in force (0: none).", kGauge,
             [](const ListStatus& s) { return s.pinned_serial; });
-  each_list("dnsstop_sync_requests_total", "HTTP requests made for the list.", "counter",
+  each_list("dnsstop_sync_requests_total", "HTTP requests made for the list.", kCounter,
             [](const ListStatus& s) { return s.requests; });
-  text += "# HELP dnsstop_sync_failures_total Refused and held versions and failed rounds by reason.\n"
-          "# TYPE dnsstop_sync_failures_total counter\n";
+  text.family("dnsstop_sync_failures_total", kCounter, "Refused and held versions and failed rounds by reason.");
   for (std::size_t index = 0; index < config_.lists.size(); ++index) {
     for (std::size_t reason = 0; reason < statuses_[index].failures.size(); ++reason) {
-      text += "dnsstop_sync_failures_total{list=\"" + config_.lists[index].name + "\",reason=\"" +
-              std::string(kReasonNames[reason]) + "\"} " + std::to_string(statuses_[index].failures[reason]) + '\n';
+      text.sample("dnsstop_sync_failures_total", {{"list", config_.lists[index].name}, {"reason", kReasonNames[reason]}},
+                  statuses_[index].failures[reason]);
     }
   }
-  const auto each_output = [&](const std::string& metric, const std::string& help, const std::string& type,
-                               auto value) {
+  const auto each_output = [&](const std::string& metric, const std::string& help, MetricType type, auto value) {
     if (rpz_outputs_.empty()) return;
-    text += "# HELP " + metric + ' ' + help + "\n# TYPE " + metric + ' ' + type + '\n';
+    text.family(metric, type, help);
     for (std::size_t output = 0; output < rpz_outputs_.size(); ++output) {
       // By position in sync.rpz_outputs: a path may hold bytes a label cannot.
-      text += metric + "{output=\"" + std::to_string(output) + "\",zone=\"" + config_.sync.rpz_outputs[output].zone +
-              "\"} " + std::to_string(value(rpz_outputs_[output])) + '\n';
+      text.sample(metric, {{"output", std::to_string(output)}, {"zone", config_.sync.rpz_outputs[output].zone}},
+                  value(rpz_outputs_[output]));
     }
   };
-  each_output("dnsstop_sync_rpz_serial", "SOA serial of the RPZ zone last written (0: none since start).", "gauge",
+  each_output("dnsstop_sync_rpz_serial", "SOA serial of the RPZ zone last written (0: none since start).", kGauge,
               [](const RpzOutputStatus& s) { return s.serial; });
-  each_output("dnsstop_sync_rpz_writes_total", "RPZ zone files written.", "counter",
+  each_output("dnsstop_sync_rpz_writes_total", "RPZ zone files written.", kCounter,
               [](const RpzOutputStatus& s) { return s.writes; });
-  each_output("dnsstop_sync_rpz_write_failures_total", "RPZ zone files that could not be written.", "counter",
+  each_output("dnsstop_sync_rpz_write_failures_total", "RPZ zone files that could not be written.", kCounter,
               [](const RpzOutputStatus& s) { return s.write_failures; });
   for (const auto result : {ReloadOutcome::Result::kOk, ReloadOutcome::Result::kFailed, ReloadOutcome::Result::kTimedOut}) {
     each_output(std::string("dnsstop_sync_rpz_reloads_") + result_name(result) + "_total",
-                std::string("Reload commands run after an RPZ write that ended: ") + result_name(result) + ".", "counter",
+                std::string("Reload commands run after an RPZ write that ended: ") + result_name(result) + ".", kCounter,
                 [result](const RpzOutputStatus& s) { return s.reloads[static_cast<std::size_t>(result)]; });
   }
-  return text;
+  return text.take();
 }
 
 }  // namespace dnsstop::sync

@@ -756,9 +756,8 @@ Config load_config(const std::string& path) {
   std::string text;
   try {
     text = read_whole_file(path, kMaxConfigBytes);
-  } catch (const FileTooLargeError&) {
-    too_large(path);
-  } catch (const std::runtime_error& error) {
+  } catch (const FileError& error) {
+    if (error.code() == std::errc::file_too_large) too_large(path);
     throw ConfigError(error.what());
   }
   return parse_config(text, path);

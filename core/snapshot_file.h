@@ -1,30 +1,18 @@
-// Snapshot files on disk: loading one into private read-only memory (then
-// validating it), and replacing a file atomically so a reader never sees half of it.
+// Snapshot files on disk: loading one into private read-only memory, then
+// validating it. Writing one is core/file_io.h's write_file_atomically.
 //
-// Called from a background thread (the module's watcher, the sync daemon, the CLI),
-// never from a DNS worker: both do file I/O and may take milliseconds to seconds.
+// Called from a background thread (the snapshot followers, the sync daemon, the CLI),
+// never from a DNS worker: it does file I/O and may take milliseconds to seconds.
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <string>
 
+#include "core/file_io.h"
 #include "core/snapshot_reader.h"
 
 namespace dnsstop {
-
-// Identifies the file a snapshot was loaded from, to notice when it is replaced.
-struct FileIdentity {
-  std::uint64_t device = 0;
-  std::uint64_t inode = 0;
-  std::int64_t modified_ns = 0;
-  std::uint64_t size = 0;
-  friend bool operator==(const FileIdentity&, const FileIdentity&) = default;
-};
-
-// Throws std::system_error naming the path when the file cannot be stat'ed.
-FileIdentity identify_file(const std::string& path);
 
 class LoadedSnapshot {
  public:
@@ -32,8 +20,8 @@ class LoadedSnapshot {
   // truncated or rewritten in place would make a file mapping fault with SIGBUS and
   // kill the resolver), asks for transparent huge pages (fewer TLB misses on
   // lookups), validates it, then makes it read-only.
-  // Throws SnapshotError starting with the path when the file is missing,
-  // unreadable, or fails validation.
+  // Throws FileError when the file is missing, unreadable or not a regular file,
+  // SnapshotError starting with the path when its content fails validation.
   static std::unique_ptr<const LoadedSnapshot> load(const std::string& path);
 
   LoadedSnapshot(const LoadedSnapshot&) = delete;
@@ -50,10 +38,5 @@ class LoadedSnapshot {
   SnapshotView view_;
   FileIdentity identity_;
 };
-
-// Writes `bytes` to a temporary file in the target's directory, fsyncs it, renames
-// it over `path` and fsyncs the directory. Throws std::system_error naming the path;
-// on failure the previous file is untouched and the temporary file removed.
-void write_file_atomically(const std::string& path, std::span<const std::uint8_t> bytes);
 
 }  // namespace dnsstop

@@ -15,8 +15,6 @@
 namespace dnsstop::plugin {
 namespace {
 
-constexpr std::int64_t kMissingSnapshotLogSeconds = 60;
-
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -70,25 +68,39 @@ std::optional<BlockedName> first_blocked_name(const SnapshotView& view, const qu
 
 }  // namespace
 
+namespace {
+
+// The follower's messages go to Unbound's log, at the follower's level.
+void log_for_follower(LogLevel level, const std::string& text) {
+  if (level == LogLevel::kError) {
+    log_err("dnsstop: %s", text.c_str());
+  } else if (level == LogLevel::kWarning) {
+    log_warn("dnsstop: %s", text.c_str());
+  } else {
+    log_info("dnsstop: %s", text.c_str());
+  }
+}
+
+}  // namespace
+
 BlockingModule::BlockingModule(module_env* env, Config config)
-    : config_(std::move(config)), answers_(AnswerSettings::from_config(config_.answers)) {
+    : config_(std::move(config)),
+      answers_(AnswerSettings::from_config(config_.answers)),
+      follower_({config_.snapshot.path, true,
+                 config_.snapshot.when_missing == SnapshotConfig::WhenMissing::kServfail ? "answering SERVFAIL"
+                                                                                          : "answering unfiltered"},
+                [this](std::shared_ptr<const LoadedSnapshot> file) { install(std::move(file)); }, log_for_follower) {
   // Before the first query, a present snapshot blocks from the start, and the cache a
   // reload kept (reload_keep_cache) agrees with it: no worker runs yet, so the purge
   // can run here at once.
   check_snapshot_file();
   while (run_purge_slice(*env)) {
   }
-  watcher_ = std::thread([this] { watch(); });
+  watcher_.emplace(std::chrono::milliseconds(config_.snapshot.check_interval_ms), [this] { watch(); });
 }
 
-BlockingModule::~BlockingModule() {
-  {
-    std::lock_guard lock(stop_mutex_);
-    stopping_ = true;
-  }
-  stop_signal_.notify_all();
-  watcher_.join();
-}
+// watcher_, the last member, is stopped and joined first.
+BlockingModule::~BlockingModule() = default;
 
 void BlockingModule::operate(module_qstate* qstate, module_ev event, int id) {
   doorbell_.enroll(qstate->env);
@@ -226,49 +238,17 @@ std::size_t BlockingModule::memory_bytes() const {
 }
 
 void BlockingModule::watch() {
-  std::unique_lock lock(stop_mutex_);
-  while (!stop_signal_.wait_for(lock, std::chrono::milliseconds(config_.snapshot.check_interval_ms),
-                                [this] { return stopping_; })) {
-    lock.unlock();
-    check_snapshot_file();
-    if (!config_.metrics.textfile.empty() &&
-        unix_now() - last_metrics_write_ >= static_cast<std::int64_t>(config_.metrics.interval_seconds)) {
-      write_metrics();
-      last_metrics_write_ = unix_now();
-    }
-    lock.lock();
+  check_snapshot_file();
+  if (!config_.metrics.textfile.empty() &&
+      unix_now() - last_metrics_write_ >= static_cast<std::int64_t>(config_.metrics.interval_seconds)) {
+    write_metrics();
+    last_metrics_write_ = unix_now();
   }
 }
 
 void BlockingModule::check_snapshot_file() {
-  const std::string& path = config_.snapshot.path;
-  FileIdentity identity;
-  try {
-    identity = identify_file(path);
-  } catch (const std::system_error& error) {
-    // With a snapshot loaded, a path gone bad (removed, a symlink loop) is logged once
-    // per cause, as a damaged file is, while the loaded snapshot keeps serving.
-    if (current_ && unexaminable_path_logged_ != error.what()) {
-      unexaminable_path_logged_ = error.what();
-      log_err("dnsstop: cannot examine the snapshot path: %s; keeping the loaded snapshot", error.what());
-    }
-    if (!current_ && unix_now() - last_missing_log_ >= kMissingSnapshotLogSeconds) {
-      last_missing_log_ = unix_now();
-      log_err("dnsstop: no snapshot yet (%s); %s until one arrives", error.what(),
-              config_.snapshot.when_missing == SnapshotConfig::WhenMissing::kServfail ? "answering SERVFAIL"
-                                                                                        : "answering unfiltered");
-    }
-    return;
-  }
-  unexaminable_path_logged_.clear();
-  if ((current_ && identity == current_->file->identity()) || identity == rejected_file_) return;
-  try {
-    install(LoadedSnapshot::load(path));
-  } catch (const SnapshotError& error) {
-    rejected_file_ = identity;
+  if (follower_.check(unix_now()) == SnapshotFollower::Outcome::kRejected) {
     rejected_loads_.fetch_add(1, std::memory_order_relaxed);
-    log_err("dnsstop: rejected snapshot: %s; %s", error.what(),
-            current_ ? "keeping the previous one" : "still without a snapshot");
   }
 }
 

@@ -13,18 +13,16 @@
 
 #include <array>
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
-#include <thread>
 
 #include "core/config.h"
+#include "core/periodic_thread.h"
 #include "core/rcu_pointer.h"
-#include "core/snapshot_file.h"
+#include "core/snapshot_follower.h"
 #include "plugin/answer_synthesis.h"
 #include "plugin/cache_purge.h"
 #include "plugin/query_counters.h"
@@ -96,10 +94,8 @@ class BlockingModule {
   QueryCounters counters_;
 
   // Watcher state: touched by the watcher thread only, after construction.
-  std::optional<ActiveSnapshot> current_;  // what snapshot_ holds, kept for the purge after a swap
-  FileIdentity rejected_file_{};
-  std::int64_t last_missing_log_ = 0;
-  std::string unexaminable_path_logged_;  // the last error logged for a path stat() fails on
+  std::optional<ActiveSnapshot> current_;  // what snapshot_ holds, for the next generation and the metrics
+  SnapshotFollower follower_;
   std::int64_t last_metrics_write_ = 0;
   std::int64_t installed_unix_ = 0;  // when current_ was swapped in
   std::atomic<std::uint64_t> rejected_loads_{0};
@@ -110,10 +106,7 @@ class BlockingModule {
   std::atomic<std::uint64_t> purged_entries_{0};
   std::atomic<double> last_purge_seconds_{0};  // how long the last completed purge took
 
-  std::mutex stop_mutex_;
-  std::condition_variable stop_signal_;
-  bool stopping_ = false;
-  std::thread watcher_;
+  std::optional<PeriodicThread> watcher_;  // last: stopped first; started once the first check is done
 };
 
 }  // namespace dnsstop::plugin

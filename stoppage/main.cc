@@ -18,8 +18,9 @@
 
 #include "core/config.h"
 #include "core/file_io.h"
+#include "core/log.h"
 #include "core/rcu_pointer.h"
-#include "stoppage/http_server.h"
+#include "http/http_server.h"
 #include "stoppage/list_watcher.h"
 #include "stoppage/page_counters.h"
 #include "stoppage/pages.h"
@@ -28,6 +29,11 @@
 
 namespace dnsstop::stoppage {
 namespace {
+
+using http::HttpServer;
+using http::Reply;
+using http::ServerLimits;
+using http::TlsFiles;
 
 constexpr std::string_view kUsage = "usage: dnsstop-stoppage [--config FILE]   (default: $DNSSTOP_CONFIG or /etc/dnsstop/dnsstop.yaml)\n";
 
@@ -94,14 +100,13 @@ void reload(const std::string& config_path, Config& running, CurrentPages& rende
     const ReloadPlan plan = plan_reload(running, reread);
     renderer.replace(std::make_unique<const PageRenderer>(plan.settings, TemplateSet::load(plan.settings.template_dir)));
     running.stoppage = plan.settings;
-    std::fprintf(stderr, "dnsstop-stoppage: reloaded the texts from %s and the templates from %s\n",
-                 config_path.c_str(), plan.settings.template_dir.c_str());
+    log_line(LogLevel::kInfo,
+             "reloaded the texts from " + config_path + " and the templates from " + plan.settings.template_dir);
     for (const std::string_view key : plan.restart_keys) {
-      std::fprintf(stderr, "dnsstop-stoppage: %.*s changed; it takes effect at the next restart\n",
-                   static_cast<int>(key.size()), key.data());
+      log_line(LogLevel::kWarning, std::string(key) + " changed; it takes effect at the next restart");
     }
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "dnsstop-stoppage: reload refused, the pages stay as they were: %s\n", error.what());
+    log_line(LogLevel::kError, std::string("reload refused, the pages stay as they were: ") + error.what());
   }
 }
 
@@ -150,8 +155,8 @@ int run(const std::string& config_path) {
   const auto start = [&](const ListenAddress& listen, const ServerLimits& server_limits, const TlsFiles& files,
                          const HttpServer::Handler& handler, std::string_view what) {
     servers.push_back(std::make_unique<HttpServer>(listen, server_limits, files, handler));
-    std::fprintf(stderr, "dnsstop-stoppage: %.*s on %s\n", static_cast<int>(what.size()), what.data(),
-                 url_of(!files.certificate_pem.empty(), listen, servers.back()->port()).c_str());
+    log_line(LogLevel::kInfo,
+             std::string(what) + " on " + url_of(!files.certificate_pem.empty(), listen, servers.back()->port()));
   };
   const std::string_view pages =
       settings.mode == StoppageConfig::Mode::kStopPage ? "stop page" : "public check site";
@@ -162,7 +167,7 @@ int run(const std::string& config_path) {
   const sigset_t signals = handled_signals();
   int received = 0;
   while (sigwait(&signals, &received) == 0 && received == SIGHUP) reload(config_path, config, renderer);
-  std::fprintf(stderr, "dnsstop-stoppage: stopping on signal %d\n", received);
+  log_line(LogLevel::kInfo, "stopping on signal " + std::to_string(received));
   return 0;
 }
 
@@ -170,6 +175,7 @@ int run(const std::string& config_path) {
 }  // namespace dnsstop::stoppage
 
 int main(int argc, char** argv) {
+  dnsstop::set_log_program("dnsstop-stoppage");
   const sigset_t signals = dnsstop::stoppage::handled_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
@@ -186,7 +192,7 @@ int main(int argc, char** argv) {
   try {
     return dnsstop::stoppage::run(config_path);
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "dnsstop-stoppage: not starting: %s\n", error.what());
+    dnsstop::log_line(dnsstop::LogLevel::kError, std::string("not starting: ") + error.what());
     return 1;
   }
 }

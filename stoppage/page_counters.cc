@@ -1,22 +1,25 @@
+// The counters as one Prometheus family.
 #include "stoppage/page_counters.h"
+
+#include "core/prometheus_text.h"
 
 namespace dnsstop::stoppage {
 
 std::string PageCounters::prometheus_text() const {
-  std::string text =
-      "# HELP dnsstop_stoppage_responses_total Pages served by the stop-page server, by page and language.\n"
-      "# TYPE dnsstop_stoppage_responses_total counter\n";
+  PrometheusText text;
+  text.family("dnsstop_stoppage_responses_total", MetricType::kCounter,
+              "Pages served by the stop-page server, by page and language.");
   for (const Page page : {Page::kStop, Page::kCheck, Page::kNotBlocked}) {
     for (const bool json : {false, true}) {
       if (page == Page::kStop && json) continue;  // the stop page has no JSON form
+      const std::string page_label = std::string(page_name(page)) + (json ? "_json" : "");
       for (const Language language : kLanguages) {
-        text += "dnsstop_stoppage_responses_total{page=\"" + std::string(page_name(page)) + (json ? "_json" : "") +
-                "\",language=\"" + std::string(language_code(language)) + "\"} " +
-                std::to_string(counters_[index(page, json, language)].load(std::memory_order_relaxed)) + "\n";
+        text.sample("dnsstop_stoppage_responses_total", {{"page", page_label}, {"language", language_code(language)}},
+                    counters_[index(page, json, language)].load(std::memory_order_relaxed));
       }
     }
   }
-  return text;
+  return text.take();
 }
 
 }  // namespace dnsstop::stoppage

@@ -11,16 +11,13 @@
 #include <string_view>
 
 #include "core/config.h"
+#include "http/request.h"
 #include "stoppage/accept_language.h"
 #include "stoppage/templates.h"
 
 namespace dnsstop::stoppage {
 
-struct Request {
-  std::string_view host_header;  // "" when the request had none
-  std::string_view path;         // without the query string
-  std::string_view accept_language;
-};
+using http::Request;
 
 // What the snapshot says about the check host's list (list_watcher.h).
 struct ListFacts {

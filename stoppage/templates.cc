@@ -83,7 +83,7 @@ TemplateSet TemplateSet::load(const std::string& directory) {
       std::string text;
       try {
         text = read_whole_file(path, kMaxTemplateBytes);
-      } catch (const std::runtime_error& error) {
+      } catch (const FileError& error) {
         throw TemplateError(error.what());
       }
       set.templates_.push_back(Template::parse(text, path));

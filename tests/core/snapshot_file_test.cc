@@ -46,6 +46,8 @@ std::vector<std::uint8_t> snapshot_blocking(const std::string& name) {
 std::string load_error(const std::string& file) {
   try {
     LoadedSnapshot::load(file);
+  } catch (const FileError& error) {
+    return error.what();
   } catch (const SnapshotError& error) {
     return error.what();
   }
@@ -106,7 +108,7 @@ TEST_F(SnapshotFileTest, FailedWriteLeavesThePreviousFileUntouched) {
   struct rlimit limited = saved;
   limited.rlim_cur = 4096;
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
-  EXPECT_THROW(write_file_atomically(path("current.snap"), large), std::system_error);
+  EXPECT_THROW(write_file_atomically(path("current.snap"), large), FileError);
   ::setrlimit(RLIMIT_FSIZE, &saved);
   std::signal(SIGXFSZ, saved_handler);
   EXPECT_EQ(LoadedSnapshot::load(path("current.snap"))->view().lookup("example.com").verdict, Verdict::kBlocked);
@@ -117,8 +119,10 @@ TEST_F(SnapshotFileTest, WriteIntoAMissingDirectoryFailsWithThePath) {
   try {
     write_file_atomically(path("no/such/dir/current.snap"), snapshot_blocking("example.com"));
     FAIL() << "write into a missing directory succeeded";
-  } catch (const std::system_error& error) {
-    EXPECT_NE(std::string(error.what()).find(path("no/such/dir/current.snap")), std::string::npos);
+  } catch (const FileError& error) {
+    EXPECT_EQ(error.path(), path("no/such/dir/current.snap"));
+    EXPECT_EQ(std::string(error.what()), path("no/such/dir/current.snap") +
+                                             ": cannot create a temporary file beside it: No such file or directory");
   }
 }
 

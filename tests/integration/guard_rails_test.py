@@ -39,7 +39,7 @@ class GuardRailsTest(SyncTestCase):
     def test_public_suffix_entry_is_held_until_approved(self):
         config = self.first_sync(text="example.com\nlisted.net\n" + FILLER)
         published = self.publish("example.com\nlisted.net\ncom\nlate.org\n" + FILLER)
-        self.assertIn("warning: entry com blocks the whole public suffix com", published.stderr)
+        self.assertIn("<4>dnsstop-publish: entry com blocks the whole public suffix com", published.stderr)
         self.serve()
         result = self.sync(config)
         self.assertEqual(result.returncode, 1, result.stderr)

@@ -13,11 +13,14 @@ import re
 import subprocess
 import time
 import unittest
+import urllib.error
 import urllib.parse
 import urllib.request
 
 import harness as h
 import stoppage_test
+from slowloris import Slowloris
+from stoppage_slowloris_test import ask
 
 SYNC = os.path.join(h.OUTPUT_DIR, "bin/dnsstop-sync")
 PUBLISH = os.path.join(h.OUTPUT_DIR, "bin/dnsstop-publish")
@@ -272,6 +275,46 @@ class MonitoringTest(unittest.TestCase):
               f"(threshold {TEST_STALE_SECONDS} s, for: {TEST_FOR})")
         self.assertEqual([s["value"][1] for s in self.prometheus.query('dnsstop_snapshot_loaded{job="resolvers"}')],
                          ["1"])
+
+
+class SyncMetricsEndpointTest(unittest.TestCase):
+    """dnsstop-sync's /metrics is served by the stop page's HTTP server wrapper
+    (http/http_server.h): the same answers as before, and now the same guard against
+    clients that never finish a request (16 connections at most, a 10 s deadline)."""
+
+    def setUp(self):
+        temp = h.TempDir()
+        self.directory = temp.__enter__()
+        self.addCleanup(temp.__exit__)
+        for _ in range(3):  # started again when a parallel test took its port first
+            self.sync = SyncDaemon(self.directory, os.path.join(self.directory, "current.snap"))
+            self.addCleanup(self.sync.stop)
+            if self.sync.process.alive() or not PORT_TAKEN.search(self.sync.process.log_text()):
+                break
+        self.assertTrue(self.sync.process.alive(), self.sync.process.log_text())
+
+    def request(self, method, path):
+        request = urllib.request.Request(f"http://127.0.0.1:{self.sync.port}{path}", method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=3) as reply:
+                return reply.status, reply.headers["Content-Type"], reply.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers["Content-Type"], error.read().decode()
+
+    def test_answers_get_metrics_only(self):
+        status, content_type, body = self.request("GET", "/metrics")
+        self.assertEqual((status, content_type), (200, "text/plain; version=0.0.4; charset=utf-8"))
+        self.assertIn('dnsstop_sync_list_serial{list="police"} 0\n', body)
+        self.assertEqual(self.request("GET", "/other")[::2], (404, "see /metrics\n"))
+        self.assertEqual(self.request("POST", "/metrics")[::2], (405, "GET only\n"))
+
+    def test_twice_its_connections_trickling_do_not_keep_a_scrape_out(self):
+        with Slowloris("127.0.0.1", self.sync.port, connections=32, interval=1.0, seconds=60) as attack:
+            h.wait_until(lambda: attack.most_open >= 32 and attack.closed_by_server >= 16, 20,
+                         "the attack to open twice the cap and the server to evict the excess")
+            for scrape in range(10):
+                self.assertEqual(ask(self.sync.port, timeout=1.0), 404, f"scrape {scrape}: no answer within 1 s")
+        self.assertTrue(self.sync.process.alive())
 
 
 if __name__ == "__main__":

@@ -273,7 +273,7 @@ class StopPageTest(unittest.TestCase):
         self.assertNotIn("secret-path-1234", log)
         self.assertNotIn("logged.example", log)
         for line in log.splitlines():
-            self.assertRegex(line, r"^dnsstop-stoppage: (stop page|metrics) on https?://")
+            self.assertRegex(line, r"^<6>dnsstop-stoppage: (stop page|metrics) on https?://")
 
     def test_counters_per_page_and_language(self):
         before = self.server.metrics()

@@ -1,5 +1,6 @@
-// Which connections the stop-page server closes so that slow or hostile clients
-// cannot starve the others (docs/stoppage.md, "Slow and hostile clients"), without
+// Which connections an HTTP server (http_server.h: the stop page's, dnsstop-sync's
+// metrics endpoint) closes so that slow or hostile clients cannot starve the others
+// (docs/stoppage.md, "Slow and hostile clients"), without
 // looking at who they are: every connection must deliver a complete request within
 // request_timeout of opening or of its previous answer, and a connection that opens
 // while max_connections are open evicts the one that has waited longest for its
@@ -22,7 +23,7 @@
 #include <optional>
 #include <vector>
 
-namespace dnsstop::stoppage {
+namespace dnsstop::http {
 
 class ConnectionGuard {
  public:
@@ -78,4 +79,4 @@ class ConnectionGuard {
   std::size_t counted_ = 0;
 };
 
-}  // namespace dnsstop::stoppage
+}  // namespace dnsstop::http

@@ -1,4 +1,4 @@
-#include "stoppage/http_server.h"
+#include "http/http_server.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -12,7 +12,7 @@
 #include <optional>
 #include <stdexcept>
 
-namespace dnsstop::stoppage {
+namespace dnsstop::http {
 
 // Browsers send no body to a page they were redirected to; anything larger than a
 // small form is not worth reading.
@@ -64,7 +64,7 @@ struct HttpServerCallbacks {
     if (first_deadline) server.wake_deadline_thread_.notify_one();
   }
 
-  static MHD_Result answer(void* server_pointer, MHD_Connection* connection, const char* url, const char* /*method*/,
+  static MHD_Result answer(void* server_pointer, MHD_Connection* connection, const char* url, const char* method,
                            const char* /*version*/, const char* /*upload_data*/, std::size_t* upload_data_size,
                            void** request_state) {
     // The first call comes with the headers alone; a response queued then, or while
@@ -94,7 +94,7 @@ struct HttpServerCallbacks {
       return value == nullptr ? std::string_view{} : std::string_view(value);
     };
     const Request request{header(MHD_HTTP_HEADER_HOST), url == nullptr ? "/" : url,
-                          header(MHD_HTTP_HEADER_ACCEPT_LANGUAGE)};
+                          header(MHD_HTTP_HEADER_ACCEPT_LANGUAGE), method == nullptr ? "" : method};
     Reply reply;
     try {
       reply = server.handler_(request);
@@ -198,4 +198,4 @@ void HttpServer::close_expired_connections() {
   }
 }
 
-}  // namespace dnsstop::stoppage
+}  // namespace dnsstop::http

@@ -1,5 +1,5 @@
 // ConnectionGuard: the request deadline and eviction at the cap, with a fake clock.
-#include "stoppage/connection_guard.h"
+#include "http/connection_guard.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <optional>
 #include <stdexcept>
 
-namespace dnsstop::stoppage {
+namespace dnsstop::http {
 namespace {
 
 using std::chrono::seconds;
@@ -171,4 +171,4 @@ TEST(ConnectionGuardTest, NegativeIdsAreRefused) {
 }
 
 }  // namespace
-}  // namespace dnsstop::stoppage
+}  // namespace dnsstop::http

@@ -1,13 +1,14 @@
 // One listening HTTP or HTTPS socket served by libmicrohttpd (docs/stoppage.md says
-// why that library): its own epoll thread pool parses requests, enforces the limits
+// why that library), for the stop page and for every /metrics endpoint (the stop
+// page's, dnsstop-sync's): its own epoll thread pool parses requests, enforces the limits
 // and calls the handler; this class turns the handler's Reply into a response and
 // closes the connections its ConnectionGuard names (a request not complete within
 // idle_timeout_seconds; the longest waiter when max_connections are open), from the
 // pool's threads and from one deadline thread per socket.
 //
 // Construct and destroy from the main thread. The handler is called from the pool's
-// threads, several at once, and must be thread-safe; it sees the request's Host,
-// path and Accept-Language only, never the client's address. Each connection event
+// threads, several at once, and must be thread-safe; it sees the request's method,
+// Host, path and Accept-Language only, never the client's address. Each connection event
 // costs one short mutex hold, shared by the socket's threads. Destruction stops the
 // pool and waits for running handlers.
 #pragma once
@@ -24,20 +25,12 @@
 #include <vector>
 
 #include "core/config.h"
-#include "stoppage/connection_guard.h"
-#include "stoppage/pages.h"
+#include "http/connection_guard.h"
+#include "http/request.h"
 
 struct MHD_Daemon;
 
-namespace dnsstop::stoppage {
-
-struct Reply {
-  unsigned status = 200;
-  std::string body;
-  std::vector<std::pair<std::string_view, std::string_view>> headers;  // into constants or owner
-  std::shared_ptr<const void> owner;  // keeps what headers point into alive until they are sent;
-                                      // released in the thread that called the handler
-};
+namespace dnsstop::http {
 
 struct ServerLimits {
   std::uint32_t max_connections = 4096;
@@ -82,4 +75,4 @@ class HttpServer {
   friend struct HttpServerCallbacks;
 };
 
-}  // namespace dnsstop::stoppage
+}  // namespace dnsstop::http

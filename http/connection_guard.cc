@@ -1,9 +1,9 @@
-#include "stoppage/connection_guard.h"
+#include "http/connection_guard.h"
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace dnsstop::stoppage {
+namespace dnsstop::http {
 
 ConnectionGuard::ConnectionGuard(std::uint32_t max_connections, Clock::duration request_timeout)
     : max_connections_(max_connections), request_timeout_(request_timeout) {}
@@ -116,4 +116,4 @@ void ConnectionGuard::mark_closing(int id) {
   --counted_;
 }
 
-}  // namespace dnsstop::stoppage
+}  // namespace dnsstop::http
