@@ -10,16 +10,14 @@
 #include <cstring>
 #include <memory>
 
+#include "core/printable.h"
+
 namespace dnsstop {
 namespace {
 
 // The longest possible name of one-octet labels has (253 + 1) / 2 labels, so the
 // length limit already enforces the label limit and no separate count is needed.
 static_assert((kMaxNameLength + 1) / 2 == kMaxLabels);
-
-// Input quoted into a message is cut to about this many characters, so that a
-// hostile line cannot flood a log.
-constexpr std::size_t kMaxQuotedChars = 80;
 
 // Each byte's canonical form: upper case folded to lower, '.' kept as the label
 // separator, and 0 for every byte a name may not hold. One table lookup per byte
@@ -46,40 +44,6 @@ bool is_ascii(std::string_view text) noexcept {
   }
   for (; i < text.size(); ++i) high_bits |= static_cast<unsigned char>(text[i]);
   return (high_bits & 0x8080808080808080u) == 0;
-}
-
-// Printable ASCII stays as it is; everything else becomes \xNN so that control
-// characters and bidirectional overrides cannot disguise a message.
-void append_escaped(std::string& out, char c, char quote) {
-  const auto byte = static_cast<unsigned char>(c);
-  if (byte >= 0x20 && byte < 0x7f && c != '\\' && c != quote) {
-    out += c;
-    return;
-  }
-  static constexpr char kHexDigits[] = "0123456789abcdef";
-  out += "\\x";
-  out += kHexDigits[byte >> 4];
-  out += kHexDigits[byte & 0x0f];
-}
-
-std::string quoted(std::string_view raw) {
-  std::string out = "\"";
-  for (char c : raw) {
-    if (out.size() > kMaxQuotedChars) {
-      out += "\xE2\x80\xA6";  // U+2026 HORIZONTAL ELLIPSIS
-      break;
-    }
-    append_escaped(out, c, '"');
-  }
-  out += '"';
-  return out;
-}
-
-std::string quoted_char(char c) {
-  std::string out = "'";
-  append_escaped(out, c, '\'');
-  out += '\'';
-  return out;
 }
 
 // What a lead byte demands of the bytes that follow it.

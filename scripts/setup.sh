@@ -18,6 +18,10 @@ PACKAGES=(
   build-essential g++ cmake ninja-build pkg-config git ca-certificates clang libclang-rt-14-dev
   # libraries the code links against
   libidn2-dev libxxhash-dev libyaml-cpp-dev libssl-dev libcurl4-openssl-dev libldns-dev
+  # header-only: the programs' command lines (CLI11), check.json in `dnsstop check` (nlohmann-json)
+  libcli11-dev nlohmann-json3-dev
+  # minisign's secret-key format: scrypt and BLAKE2b-256 (core/minisign.h)
+  libsodium-dev
   # the stop-page server: HTTP(S) with libmicrohttpd, which uses GnuTLS
   libmicrohttpd-dev libgnutls28-dev
   # guard rails of list updates: the Public Suffix List Debian ships, read through libpsl

@@ -39,7 +39,7 @@ void ListWatcher::refresh() {
     try {
       const auto snapshot = LoadedSnapshot::load(snapshot_path_);
       const LookupResult result = snapshot->view().lookup(check_host_);
-      if (!check_host_.empty() && result.verdict == Verdict::kBlocked) {
+      if (!check_host_.empty() && result.listing == Listing::kBlocked) {
         const ListInfo list = snapshot->view().list(result.list);
         // Lists compiled by hand carry no publication time; the snapshot's own
         // creation time is then the best age there is.

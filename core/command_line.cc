@@ -1,0 +1,57 @@
+#include "core/command_line.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "core/decimal.h"
+
+namespace dnsstop::command_line {
+
+CLI::Validator decimal(std::uint64_t min, std::uint64_t max, const std::string& what) {
+  const std::string range = std::to_string(min) + "-" + std::to_string(max);
+  return CLI::Validator(
+      [min, max, what, range](std::string& text) -> std::string {
+        const std::optional<std::uint64_t> number = parse_decimal(text, max);
+        if (number && *number >= min) return {};
+        return "bad " + what + " '" + text + "' (a decimal number " + range + ")";
+      },
+      range);
+}
+
+std::string default_config_path() {
+  const char* from_environment = std::getenv("DNSSTOP_CONFIG");
+  return from_environment != nullptr ? from_environment : "/etc/dnsstop/dnsstop.yaml";
+}
+
+CLI::Validator port() { return decimal(1, 65535, "port"); }
+
+namespace {
+
+// "dnsstop compile" for an error in a subcommand's arguments, "dnsstop" otherwise.
+std::string command_name(const CLI::App& app) {
+  std::string name = app.get_name();
+  for (const CLI::App* sub = &app; (sub = sub->get_subcommands().empty() ? nullptr : sub->get_subcommands().front());) {
+    name += " " + sub->get_name();
+  }
+  return name;
+}
+
+}  // namespace
+
+void configure(CLI::App& app) {
+  app.failure_message([](const CLI::App* failed, const CLI::Error& error) {
+    return command_name(*failed) + ": " + error.what() + "\nRun with --help for more information.\n";
+  });
+}
+
+std::optional<int> parse(CLI::App& app, int argc, const char* const* argv) {
+  try {
+    app.parse(argc, argv);
+    return std::nullopt;
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error, std::cout, std::cerr);
+    return code == static_cast<int>(CLI::ExitCodes::Success) ? kExitOk : kExitUsage;
+  }
+}
+
+}  // namespace dnsstop::command_line
