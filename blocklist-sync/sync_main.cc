@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
   command_line::configure(app);
   app.require_subcommand(0, 1);
   app.footer("The commands are carried out by the running daemon; exit 3 when it has not taken the request "
-             "within --wait seconds.");
+             "within --wait seconds.\n");
   std::string config_path = command_line::default_config_path();
   bool once = false;
   bool check_only = false;

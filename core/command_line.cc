@@ -36,11 +36,23 @@ std::string command_name(const CLI::App& app) {
   return name;
 }
 
+// CLI11 reports a mistyped command as a missing one; say which word it did not know.
+std::string what_failed(const CLI::App& failed, const CLI::Error& error) {
+  const CLI::App* deepest = &failed;
+  while (!deepest->get_subcommands().empty()) deepest = deepest->get_subcommands().front();
+  const std::vector<std::string> left = deepest->remaining();
+  const bool has_commands = !deepest->get_subcommands([](const CLI::App*) { return true; }).empty();
+  if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr && has_commands && !left.empty()) {
+    return "unknown command '" + left.front() + "'";
+  }
+  return error.what();
+}
+
 }  // namespace
 
 void configure(CLI::App& app) {
   app.failure_message([](const CLI::App* failed, const CLI::Error& error) {
-    return command_name(*failed) + ": " + error.what() + "\nRun with --help for more information.\n";
+    return command_name(*failed) + ": " + what_failed(*failed, error) + "\nRun with --help for more information.\n";
   });
 }
 
