@@ -24,7 +24,7 @@ ParsedAddressPort parse_address_port(std::string_view text, std::optional<std::u
     const std::size_t close = text.find(']');
     if (close == std::string_view::npos || (close + 1 < text.size() && text[close + 1] != ':') ||
         (close + 1 == text.size() && !default_port)) {
-      parsed.error = quoted(text) + " is not [IPV6]:PORT";
+      parsed.error = in_quotes(text) + " is not [IPV6]:PORT";
       return parsed;
     }
     if (close + 1 < text.size()) port_colon = close + 1;
@@ -37,12 +37,12 @@ ParsedAddressPort parse_address_port(std::string_view text, std::optional<std::u
   std::array<std::uint8_t, 16> bytes{};
   const bool ipv6 = parsed.value.ipv6();
   if ((bracketed && !ipv6) || ::inet_pton(ipv6 ? AF_INET6 : AF_INET, parsed.value.address.c_str(), bytes.data()) != 1) {
-    parsed.error = quoted(parsed.value.address) + " is not an IP address";
+    parsed.error = in_quotes(parsed.value.address) + " is not an IP address";
     return parsed;
   }
   if (port_colon == std::string_view::npos) {
     if (!default_port) {
-      parsed.error = quoted(text) + " has no :PORT";
+      parsed.error = in_quotes(text) + " has no :PORT";
       return parsed;
     }
     parsed.value.port = *default_port;
@@ -51,7 +51,7 @@ ParsedAddressPort parse_address_port(std::string_view text, std::optional<std::u
   const std::string_view port_text = text.substr(port_colon + 1);
   const std::optional<std::uint64_t> port = parse_decimal(port_text, 65535);
   if (!port || *port == 0) {
-    parsed.error = "bad port " + quoted(port_text, '\'');
+    parsed.error = "bad port " + in_quotes(port_text, '\'');
     return parsed;
   }
   parsed.value.port = static_cast<std::uint16_t>(*port);

@@ -2,8 +2,10 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <vector>
 
 #include "core/decimal.h"
+#include "core/printable.h"
 
 namespace dnsstop::command_line {
 
@@ -13,7 +15,7 @@ CLI::Validator decimal(std::uint64_t min, std::uint64_t max, const std::string& 
       [min, max, what, range](std::string& text) -> std::string {
         const std::optional<std::uint64_t> number = parse_decimal(text, max);
         if (number && *number >= min) return {};
-        return "bad " + what + " '" + text + "' (a decimal number " + range + ")";
+        return "bad " + what + " " + in_quotes(text, '\'') + " (a decimal number " + range + ")";
       },
       range);
 }
@@ -30,8 +32,9 @@ namespace {
 // "dnsstop compile" for an error in a subcommand's arguments, "dnsstop" otherwise.
 std::string command_name(const CLI::App& app) {
   std::string name = app.get_name();
-  for (const CLI::App* sub = &app; (sub = sub->get_subcommands().empty() ? nullptr : sub->get_subcommands().front());) {
-    name += " " + sub->get_name();
+  for (const CLI::App* command = &app; !command->get_subcommands().empty();) {
+    command = command->get_subcommands().front();
+    name += " " + command->get_name();
   }
   return name;
 }

@@ -107,7 +107,7 @@ YAML::Mark mark_at(std::size_t line, std::size_t column) {
 
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Scalar: return quoted(node.Scalar());
+    case YAML::NodeType::Scalar: return in_quotes(node.Scalar());
     case YAML::NodeType::Sequence: return "a sequence";
     case YAML::NodeType::Map: return "a mapping";
     default: return "no value";
@@ -248,7 +248,7 @@ Integer read_integer(const Value& value, Integer min, Integer max) {
     value.fail_expected("an integer " + range);
   if (error == std::errc::result_out_of_range || std::cmp_less(number, min) ||
       std::cmp_greater(number, max)) {
-    value.fail(quoted(text) + " is out of range " + range);
+    value.fail(in_quotes(text) + " is out of range " + range);
   }
   return static_cast<Integer>(number);
 }
@@ -359,7 +359,7 @@ std::string read_list_name(const Value& value, std::span<const ListConfig> earli
   if (!is_valid_list_name(name)) value.fail_expected(std::string(kListNameRule));
   for (std::size_t index = 0; index < earlier_lists.size(); ++index) {
     if (earlier_lists[index].name == name) {
-      value.fail(quoted(name) + " is already the name of lists[" + std::to_string(index) + ']');
+      value.fail(in_quotes(name) + " is already the name of lists[" + std::to_string(index) + ']');
     }
   }
   return name;

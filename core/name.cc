@@ -103,7 +103,7 @@ bool has_valid_label_length(std::size_t length) noexcept {
 // For the label name[start, end), which fails has_valid_label_length.
 std::string label_length_error(std::string_view name, std::size_t start, std::size_t end) {
   if (start == end) return empty_label_error(start, name.size());
-  return "label " + quoted(name.substr(start, end - start)) + " is longer than 63 octets";
+  return "label " + in_quotes(name.substr(start, end - start)) + " is longer than 63 octets";
 }
 
 // Folds and checks in one pass into a buffer on the stack, then makes the result,
@@ -143,7 +143,7 @@ NormalizedName normalize_international(std::string_view input) {
       idn2_to_ascii_8z(terminated.c_str(), &converted, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
   const std::unique_ptr<char, void (*)(void*)> owner(converted, idn2_free);
   if (status != IDN2_OK) {
-    return failure("internationalised name " + quoted(input) + " rejected: " + idn2_strerror(status));
+    return failure("internationalised name " + in_quotes(input) + " rejected: " + idn2_strerror(status));
   }
   // libidn2 passes ASCII labels through unchecked, and its result may still hold
   // empty labels or bytes DNS names cannot carry.

@@ -22,8 +22,10 @@ std::string printable(std::string_view text, std::size_t max_chars, char quote) 
   return out;
 }
 
-std::string quoted(std::string_view text, char quote) { return quote + printable(text, kMaxQuotedChars, quote) + quote; }
+std::string in_quotes(std::string_view text, char quote) {
+  return quote + printable(text, kMaxQuotedChars, quote) + quote;
+}
 
-std::string quoted_char(char c) { return quoted(std::string_view(&c, 1), '\''); }
+std::string quoted_char(char c) { return in_quotes(std::string_view(&c, 1), '\''); }
 
 }  // namespace dnsstop

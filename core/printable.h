@@ -20,8 +20,10 @@ inline constexpr std::size_t kMaxQuotedChars = 80;
 // than max_chars, with "…" (U+2026) to show the cut.
 std::string printable(std::string_view text, std::size_t max_chars = kMaxQuotedChars, char quote = '\0');
 
-// "text" (or 'text' with quote '\''), escaped and cut as printable does.
-std::string quoted(std::string_view text, char quote = '"');
+// "text" (or 'text' with quote '\''), escaped and cut as printable does. (Not named
+// quoted: for a std::string argument, argument-dependent lookup would prefer
+// std::quoted from <iomanip>.)
+std::string in_quotes(std::string_view text, char quote = '"');
 // 'c', escaped.
 std::string quoted_char(char c);
 

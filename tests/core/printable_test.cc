@@ -1,4 +1,4 @@
-// Tests for printable and quoted: outside text made safe for messages.
+// Tests for printable and in_quotes: outside text made safe for messages.
 #include "core/printable.h"
 
 #include <gtest/gtest.h>
@@ -17,8 +17,8 @@ TEST(PrintableTest, PrintableAsciiStaysEverythingElseBecomesHex) {
 
 TEST(PrintableTest, TheQuoteIsEscapedOnlyWhenQuoting) {
   EXPECT_EQ(printable("say \"hi\""), "say \"hi\"");
-  EXPECT_EQ(quoted("say \"hi\""), "\"say \\x22hi\\x22\"");
-  EXPECT_EQ(quoted("it's", '\''), "'it\\x27s'");
+  EXPECT_EQ(in_quotes("say \"hi\""), "\"say \\x22hi\\x22\"");
+  EXPECT_EQ(in_quotes("it's", '\''), "'it\\x27s'");
   EXPECT_EQ(quoted_char('\''), "'\\x27'");
   EXPECT_EQ(quoted_char('a'), "'a'");
 }
@@ -27,7 +27,7 @@ TEST(PrintableTest, LongInputIsCutWithAnEllipsis) {
   EXPECT_EQ(printable(std::string(10, 'b'), 4), "bbbbb\xE2\x80\xA6");
   EXPECT_EQ(printable(std::string(5, 'b'), 4), "bbbbb");
   const std::string hostile(1000, '\x01');
-  const std::string shown = dnsstop::quoted(hostile);  // not std::quoted, which ADL would pick
+  const std::string shown = in_quotes(hostile);
   EXPECT_LT(shown.size(), kMaxQuotedChars + 10);
   EXPECT_TRUE(shown.ends_with("\xE2\x80\xA6\"")) << shown;
 }
