@@ -1,56 +1,28 @@
 // dnsstop-publish: the publisher's tool. `keygen` makes an Ed25519 key pair in
-// minisign's public-key format; `publish` signs a list into a directory for any
-// static HTTP server, `cosign` adds a second person's signature to it
-// (blocklist-sync/publisher.h).
+// minisign's formats; `publish` signs a list into a directory for any static HTTP
+// server, `cosign` adds a second person's signature to it
+// (blocklist-sync/publisher.h). Either signs with a key made by `minisign -G` too.
 #include <openssl/rand.h>
+#include <termios.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <exception>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
+#include <utility>
 
 #include "blocklist-sync/publisher.h"
-#include "core/decimal.h"
+#include "core/command_line.h"
 #include "core/file_io.h"
 #include "core/log.h"
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-
-constexpr std::string_view kUsage =
-    "usage: dnsstop-publish COMMAND [OPTIONS]\n"
-    "\n"
-    "  keygen -p PUBLIC.pub -s SECRET.key\n"
-    "        Make an Ed25519 key pair. PUBLIC.pub is a minisign public key for the\n"
-    "        resolvers' configuration; SECRET.key is created readable by you only.\n"
-    "  publish -s SECRET.key -n NAME [--serial N] [--created UNIX] [--lifetime SECONDS]\n"
-    "          [--keep-deltas N] [--public-suffix-list FILE] LIST_FILE OUTPUT_DIR\n"
-    "        Publish LIST_FILE as list NAME: write OUTPUT_DIR/NAME.manifest and its\n"
-    "        .minisig, the full list and deltas from the kept earlier serials. The serial\n"
-    "        defaults to one more than the published one; the lifetime (time until\n"
-    "        resolvers refuse the list as stale) to 604800 (7 days). Warns about entries\n"
-    "        that block a whole public suffix (resolvers hold such a version for their\n"
-    "        operator's approval); the list read is Debian's unless FILE is given.\n"
-    "  cosign -s SECRET.key -n NAME OUTPUT_DIR\n"
-    "        Add a second person's signature (a second key) to the manifest published\n"
-    "        in OUTPUT_DIR, for lists whose resolvers require two signatures. Each\n"
-    "        signature file verifies with the stock `minisign -V -x FILE`.\n";
-
-struct UsageError : std::runtime_error {
-  using runtime_error::runtime_error;
-};
-
-std::uint64_t parse_number(std::string_view text, std::string_view option) {
-  const std::optional<std::uint64_t> number = dnsstop::parse_decimal(text);
-  if (!number) throw UsageError(std::string(option) + " needs a number, not '" + std::string(text) + "'");
-  return *number;
-}
+using dnsstop::kExitFailure;
+using dnsstop::kExitOk;
 
 template <typename Buffer>
 void random_fill(Buffer& buffer) {
@@ -59,20 +31,31 @@ void random_fill(Buffer& buffer) {
   }
 }
 
-int keygen(std::span<const std::string_view> args) {
-  std::string public_path;
-  std::string secret_path;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (i + 1 == args.size()) throw UsageError("option " + std::string(args[i]) + " needs a value");
-    if (args[i] == "-p") {
-      public_path = args[++i];
-    } else if (args[i] == "-s") {
-      secret_path = args[++i];
-    } else {
-      throw UsageError("unknown option " + std::string(args[i]));
-    }
+// A password-protected key (minisign's default) asks for its password on the
+// terminal, without echo, or reads it as the first line of standard input.
+dnsstop::minisign::SecretKey read_secret_key(const std::string& path) {
+  const std::string text = dnsstop::read_whole_file(path, 4096);
+  if (!dnsstop::minisign::secret_key_needs_password(text)) return dnsstop::minisign::parse_secret_key(text);
+  termios saved{};
+  const bool echo_off = ::isatty(STDIN_FILENO) == 1 && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (echo_off) {
+    std::fprintf(stderr, "Password for %s: ", path.c_str());
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   }
-  if (public_path.empty() || secret_path.empty()) throw UsageError("keygen needs -p and -s");
+  std::string password;
+  for (int c; (c = std::getchar()) != EOF && c != '\n';) password += static_cast<char>(c);
+  if (echo_off) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::fputc('\n', stderr);
+  }
+  const dnsstop::minisign::SecretKey key = dnsstop::minisign::parse_secret_key(text, password);
+  std::fill(password.begin(), password.end(), '\0');
+  return key;
+}
+
+int keygen(const std::string& public_path, const std::string& secret_path) {
   dnsstop::minisign::KeyId id;
   dnsstop::minisign::Ed25519Seed seed;
   random_fill(id);
@@ -86,46 +69,10 @@ int keygen(std::span<const std::string_view> args) {
   return kExitOk;
 }
 
-int publish(std::span<const std::string_view> args) {
-  dnsstop::sync::PublishRequest request;
-  request.now_unix = static_cast<std::uint64_t>(std::time(nullptr));
-  request.created_unix = request.now_unix;
-  std::string secret_path;
-  std::string public_suffix_path(dnsstop::kDebianPublicSuffixList);
-  std::vector<std::string> positional;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view option = args[i];
-    if (!option.starts_with("-")) {
-      positional.emplace_back(option);
-      continue;
-    }
-    if (i + 1 == args.size()) throw UsageError("option " + std::string(option) + " needs a value");
-    const std::string_view value = args[++i];
-    if (option == "-s") {
-      secret_path = value;
-    } else if (option == "-n") {
-      request.list_name = value;
-    } else if (option == "--serial") {
-      request.serial = parse_number(value, option);
-    } else if (option == "--created") {
-      request.created_unix = parse_number(value, option);
-    } else if (option == "--lifetime") {
-      request.lifetime_seconds = parse_number(value, option);
-    } else if (option == "--keep-deltas") {
-      request.kept_deltas = parse_number(value, option);
-    } else if (option == "--public-suffix-list") {
-      public_suffix_path = value;
-    } else {
-      throw UsageError("unknown option " + std::string(option));
-    }
-  }
-  if (secret_path.empty() || request.list_name.empty() || positional.size() != 2) {
-    throw UsageError("publish needs -s, -n, a list file and an output directory");
-  }
-  if (request.lifetime_seconds == 0) throw UsageError("--lifetime must be at least 1");
-  request.list_path = positional[0];
-  request.output_dir = positional[1];
-  request.key = dnsstop::minisign::parse_secret_key(dnsstop::read_whole_file(secret_path, 4096));
+// `request` holds what the command line gave; secret_path names the key.
+int publish(dnsstop::sync::PublishRequest request, const std::string& secret_path,
+            const std::string& public_suffix_path) {
+  request.key = read_secret_key(secret_path);
   std::optional<dnsstop::PublicSuffixList> public_suffixes;
   try {
     public_suffixes = dnsstop::PublicSuffixList::load_file(public_suffix_path);
@@ -150,30 +97,9 @@ int publish(std::span<const std::string_view> args) {
   return kExitOk;
 }
 
-int cosign(std::span<const std::string_view> args) {
-  std::string secret_path;
-  std::string list_name;
-  std::vector<std::string> positional;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (!args[i].starts_with("-")) {
-      positional.emplace_back(args[i]);
-      continue;
-    }
-    if (i + 1 == args.size()) throw UsageError("option " + std::string(args[i]) + " needs a value");
-    if (args[i] == "-s") {
-      secret_path = args[++i];
-    } else if (args[i] == "-n") {
-      list_name = args[++i];
-    } else {
-      throw UsageError("unknown option " + std::string(args[i]));
-    }
-  }
-  if (secret_path.empty() || list_name.empty() || positional.size() != 1) {
-    throw UsageError("cosign needs -s, -n and the output directory");
-  }
-  const dnsstop::minisign::SecretKey key =
-      dnsstop::minisign::parse_secret_key(dnsstop::read_whole_file(secret_path, 4096));
-  const std::string path = dnsstop::sync::cosign(positional[0], list_name, key);
+int cosign(const std::string& secret_path, const std::string& list_name, const std::string& output_dir) {
+  const dnsstop::minisign::SecretKey key = read_secret_key(secret_path);
+  const std::string path = dnsstop::sync::cosign(output_dir, list_name, key);
   std::printf("co-signed %s with key %s: %s\n", list_name.c_str(), dnsstop::minisign::key_id_text(key.id).c_str(),
               path.c_str());
   return kExitOk;
@@ -183,22 +109,83 @@ int cosign(std::span<const std::string_view> args) {
 
 int main(int argc, char** argv) {
   dnsstop::set_log_program("dnsstop-publish");
-  const std::vector<std::string_view> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "-h" || args[0] == "--help") {
-    std::fputs(kUsage.data(), args.empty() ? stderr : stdout);
-    return args.empty() ? kExitUsage : kExitOk;
-  }
-  const std::span<const std::string_view> rest(args.data() + 1, args.size() - 1);
+  namespace command_line = dnsstop::command_line;
+  CLI::App app("The publisher's tool: Ed25519 keys in minisign's formats, lists signed into a directory for any "
+               "static HTTP server, and a second person's signature.",
+               "dnsstop-publish");
+  command_line::configure(app);
+  app.require_subcommand(1);
+  const auto secret_key_option = [](CLI::App* command, std::string& path) {
+    command->add_option("-s,--secret-key", path, "The secret key")->option_text("SECRET.key")->required();
+  };
+  const auto list_name_option = [](CLI::App* command, std::string& name) {
+    command->add_option("-n,--name", name, "The list's name")->option_text("NAME")->required();
+  };
+
+  std::string public_path;
+  std::string keygen_secret_path;
+  CLI::App* keygen_app = app.add_subcommand(
+      "keygen", "Make an Ed25519 key pair. PUBLIC.pub is a minisign public key for the resolvers' configuration; "
+                "SECRET.key is created readable by you only.");
+  keygen_app->add_option("-p,--public-key", public_path, "The public key to write")
+      ->option_text("PUBLIC.pub")
+      ->required();
+  keygen_app->add_option("-s,--secret-key", keygen_secret_path, "The secret key to create")
+      ->option_text("SECRET.key")
+      ->required();
+
+  dnsstop::sync::PublishRequest request;
+  request.now_unix = static_cast<std::uint64_t>(std::time(nullptr));
+  request.created_unix = request.now_unix;
+  std::string publish_secret_path;
+  std::string public_suffix_path(dnsstop::kDebianPublicSuffixList);
+  CLI::App* publish_app = app.add_subcommand(
+      "publish",
+      "Publish LIST_FILE as list NAME: write OUTPUT_DIR/NAME.manifest and its .minisig, the full list and deltas "
+      "from the kept earlier serials. Warns about entries that block a whole public suffix (resolvers hold such a "
+      "version for their operator's approval).");
+  secret_key_option(publish_app, publish_secret_path);
+  list_name_option(publish_app, request.list_name);
+  publish_app->add_option("--serial", request.serial, "The serial (default, or 0: one more than the published one)")
+      ->check(command_line::decimal(0, UINT64_MAX, "serial"))
+      ->option_text("N");
+  publish_app->add_option("--created", request.created_unix, "The creation time (default: now)")
+      ->check(command_line::decimal(0, UINT64_MAX, "Unix time"))
+      ->option_text("UNIX");
+  publish_app
+      ->add_option("--lifetime", request.lifetime_seconds,
+                   "Time until resolvers refuse the list as stale (default 604800, 7 days)")
+      ->check(command_line::decimal(1, UINT64_MAX, "lifetime"))
+      ->option_text("SECONDS");
+  publish_app->add_option("--keep-deltas", request.kept_deltas, "Deltas from this many earlier serials (default 8)")
+      ->check(command_line::decimal(0, UINT64_MAX, "number of deltas"))
+      ->option_text("N");
+  publish_app
+      ->add_option("--public-suffix-list", public_suffix_path,
+                   "The Public Suffix List to warn against (default: Debian's)")
+      ->option_text("FILE");
+  publish_app->add_option("LIST_FILE", request.list_path, "The list")->required();
+  publish_app->add_option("OUTPUT_DIR", request.output_dir, "The directory the HTTP server serves")->required();
+
+  std::string cosign_secret_path;
+  std::string cosign_list_name;
+  std::string cosign_output_dir;
+  CLI::App* cosign_app = app.add_subcommand(
+      "cosign", "Add a second person's signature (a second key) to the manifest published in OUTPUT_DIR, for lists "
+                "whose resolvers require two signatures. Each signature file verifies with the stock "
+                "`minisign -V -x FILE`.");
+  secret_key_option(cosign_app, cosign_secret_path);
+  list_name_option(cosign_app, cosign_list_name);
+  cosign_app->add_option("OUTPUT_DIR", cosign_output_dir, "The directory the list was published in")->required();
+
+  if (const std::optional<int> done = command_line::parse(app, argc, argv)) return *done;
+  const CLI::App* chosen = app.get_subcommands().front();
   try {
-    if (args[0] == "keygen") return keygen(rest);
-    if (args[0] == "publish") return publish(rest);
-    if (args[0] == "cosign") return cosign(rest);
-    throw UsageError("unknown command " + std::string(args[0]));
-  } catch (const UsageError& error) {
-    std::fprintf(stderr, "dnsstop-publish: %s\n\n%s", error.what(), kUsage.data());
-    return kExitUsage;
+    if (chosen == keygen_app) return keygen(public_path, keygen_secret_path);
+    if (chosen == publish_app) return publish(std::move(request), publish_secret_path, public_suffix_path);
+    return cosign(cosign_secret_path, cosign_list_name, cosign_output_dir);
   } catch (const std::exception& error) {
-    dnsstop::log_line(dnsstop::LogLevel::kError, std::string(args[0]) + ": " + error.what());
-    return kExitFailed;
+    dnsstop::log_line(dnsstop::LogLevel::kError, chosen->get_name() + ": " + error.what());
+    return kExitFailure;
   }
 }

@@ -14,6 +14,7 @@
 #include "core/decimal.h"
 #include "core/file_io.h"
 #include "core/list_delta.h"
+#include "core/list_name.h"
 #include "core/list_parser.h"
 #include "core/update_rules.h"
 
@@ -91,8 +92,8 @@ void remove_unreferenced(const std::string& directory, const Manifest& manifest)
 }  // namespace
 
 PublishResult publish(const PublishRequest& request) {
-  if (!valid_list_name(request.list_name)) {
-    throw std::runtime_error("list name must be 1-32 of A-Z a-z 0-9 . _ -");
+  if (!is_valid_list_name(request.list_name)) {
+    throw std::runtime_error("list name must be " + std::string(kListNameRule));
   }
   // The same rule as dnsstop-sync's (syncer.cc): a manifest whose expiry is not after
   // now is rejected as expired by every resolver.

@@ -13,53 +13,27 @@
 #include <optional>
 #include <random>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "blocklist-sync/metrics_server.h"
 #include "blocklist-sync/operator_commands.h"
 #include "blocklist-sync/syncer.h"
+#include "core/command_line.h"
 #include "core/config.h"
-#include "core/decimal.h"
 #include "core/file_io.h"
 #include "core/log.h"
+#include "core/retry_backoff.h"
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
+using dnsstop::kExitFailure;
+using dnsstop::kExitOk;
+using dnsstop::kExitUsage;
 
 // Local files are watched by looking at them this often.
 constexpr std::uint64_t kLocalFileCheckSeconds = 2;
-// The first retry after a failure; doubled per further failure up to the poll interval.
-constexpr std::uint64_t kFirstRetrySeconds = 5;
 // The operator's requests (pin, unpin, approve) are looked for this often.
 constexpr std::uint64_t kRequestCheckMs = 500;
-
-constexpr std::string_view kUsage =
-    "usage: dnsstop-sync [--config FILE] [--once | --check-config]\n"
-    "       dnsstop-sync [--config FILE] [--wait SECONDS] COMMAND\n"
-    "\n"
-    "  Fetches the lists configured with a url, verifies their signatures and\n"
-    "  serials, applies the guard rails, and publishes the snapshot the Unbound\n"
-    "  module watches.\n"
-    "  --config FILE   the configuration (default: $DNSSTOP_CONFIG or\n"
-    "                  /etc/dnsstop/dnsstop.yaml)\n"
-    "  --once          one round, then exit: 0 when every list is current, 1 otherwise\n"
-    "  --check-config  validate the configuration and exit\n"
-    "\n"
-    "  Commands for the operator (carried out by the running daemon; --wait: how long\n"
-    "  to wait for it, default 30; exit 3 when it has not taken the request yet):\n"
-    "  status               serial in force, kept, held and pinned versions per list\n"
-    "  approve LIST SERIAL  apply the version held for approval\n"
-    "  pin LIST SERIAL      put a kept earlier version in force and hold it there\n"
-    "  unpin LIST           follow the publisher again\n";
-
-int usage_error(const std::string& what) {
-  std::fprintf(stderr, "dnsstop-sync: %s\n\n%s", what.c_str(), kUsage.data());
-  return kExitUsage;
-}
 
 std::atomic<bool> stop_requested{false};
 
@@ -96,7 +70,7 @@ int run_once(const dnsstop::Config& config) {
   }
   const bool published = publish(syncer) != Published::kFailed;
   write_metrics(config, syncer);
-  return all_current && published ? kExitOk : kExitFailed;
+  return all_current && published ? kExitOk : kExitFailure;
 }
 
 std::uint64_t monotonic_ms() {
@@ -137,15 +111,10 @@ int run_daemon(const dnsstop::Config& config) {
           1000 * (list.source.url.empty() ? kLocalFileCheckSeconds : list.source.poll_seconds);
       if (syncer.sync_list(index, unix_now())) {
         failures[index] = 0;
-        due_ms[index] = started_ms + interval_ms;
-        continue;
+      } else if (failures[index] < UINT32_MAX) {
+        ++failures[index];
       }
-      // Exponential backoff with jitter, so that hundreds of resolvers that failed
-      // together do not come back together.
-      failures[index] = std::min<std::uint32_t>(failures[index] + 1, 20);
-      const std::uint64_t backoff_ms =
-          std::min<std::uint64_t>(interval_ms, (1000 * kFirstRetrySeconds) << (failures[index] - 1));
-      due_ms[index] = started_ms + backoff_ms / 2 + random() % (backoff_ms / 2 + 1);
+      due_ms[index] = dnsstop::next_attempt_ms(started_ms, interval_ms, failures[index], random());
     }
     acted = publish(syncer) != Published::kNothingNew || acted;
     if (acted) {
@@ -164,51 +133,64 @@ int run_daemon(const dnsstop::Config& config) {
 
 int main(int argc, char** argv) {
   dnsstop::set_log_program("dnsstop-sync");
-  const std::vector<std::string_view> args(argv + 1, argv + argc);
-  const char* environment_config = std::getenv("DNSSTOP_CONFIG");
-  std::string config_path = environment_config != nullptr ? environment_config : "/etc/dnsstop/dnsstop.yaml";
+  namespace command_line = dnsstop::command_line;
+  CLI::App app("Fetches the lists configured with a url, verifies their signatures and serials, applies the guard "
+               "rails, and publishes the snapshot the Unbound module watches. Without a command, runs until "
+               "SIGTERM.",
+               "dnsstop-sync");
+  command_line::configure(app);
+  app.require_subcommand(0, 1);
+  app.footer("The commands are carried out by the running daemon; exit 3 when it has not taken the request "
+             "within --wait seconds.\n");
+  std::string config_path = command_line::default_config_path();
   bool once = false;
   bool check_only = false;
   std::uint32_t wait_seconds = 30;
-  std::vector<std::string> command;  // an operator's command and its operands
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--once") {
-      once = true;
-    } else if (args[i] == "--check-config") {
-      check_only = true;
-    } else if (args[i] == "--config" && i + 1 < args.size()) {
-      config_path = args[++i];
-    } else if (args[i] == "--wait" && i + 1 < args.size()) {
-      const std::optional<std::uint64_t> seconds = dnsstop::parse_decimal(args[++i]);
-      if (!seconds || *seconds > 3600) return usage_error("--wait needs 0..3600 seconds");
-      wait_seconds = static_cast<std::uint32_t>(*seconds);
-    } else if (!args[i].starts_with("-")) {
-      command.emplace_back(args[i]);
-    } else if (args[i] == "-h" || args[i] == "--help") {
-      std::fputs(kUsage.data(), stdout);
-      return kExitOk;
-    } else {
-      return usage_error("unknown argument '" + std::string(args[i]) + "'");
-    }
-  }
-  const std::string_view verb = command.empty() ? std::string_view() : std::string_view(command[0]);
-  const std::size_t operands = verb == "approve" || verb == "pin" ? 2 : verb == "unpin" ? 1 : 0;
-  std::optional<std::uint64_t> serial;
-  if (operands == 2 && command.size() == 3) serial = dnsstop::parse_decimal(command[2]);
-  if (!command.empty() && (verb != "status" && operands == 0)) return usage_error("unknown command '" + command[0] + "'");
-  if (!command.empty() && (command.size() != operands + 1 || (operands == 2 && !serial))) {
-    return usage_error(command[0] + " needs " + (operands == 2 ? "a list name and a serial" : operands == 1 ? "a list name" : "no operands"));
-  }
+  app.add_option("--config", config_path, "The configuration (default: $DNSSTOP_CONFIG or /etc/dnsstop/dnsstop.yaml)")
+      ->option_text("FILE");
+  CLI::Option* once_option =
+      app.add_flag("--once", once, "One round, then exit: 0 when every list is current, 1 otherwise");
+  app.add_flag("--check-config", check_only, "Validate the configuration and exit")->excludes(once_option);
+  app.add_option("--wait", wait_seconds, "How long a command waits for the daemon (default 30)")
+      ->check(command_line::decimal(0, 3600, "number of seconds"))
+      ->option_text("SECONDS");
+
+  // The operator's commands and their operands.
+  std::string list;
+  std::uint64_t serial = 0;
+  const auto add_command = [&app](const char* name, const char* help) {
+    CLI::App* command = app.add_subcommand(name, help);
+    command->fallthrough();  // --config and --wait may follow the command
+    return command;
+  };
+  const auto add_list = [&list](CLI::App* command) { command->add_option("LIST", list, "The list")->required(); };
+  const auto add_serial = [&serial](CLI::App* command) {
+    command->add_option("SERIAL", serial, "The version's serial")
+        ->check(command_line::decimal(0, UINT64_MAX, "serial"))
+        ->required();
+  };
+  CLI::App* status_app = add_command("status", "Serial in force, kept, held and pinned versions per list");
+  CLI::App* approve_app = add_command("approve", "Apply the version held for approval");
+  add_list(approve_app);
+  add_serial(approve_app);
+  CLI::App* pin_app = add_command("pin", "Put a kept earlier version in force and hold it there");
+  add_list(pin_app);
+  add_serial(pin_app);
+  CLI::App* unpin_app = add_command("unpin", "Follow the publisher again");
+  add_list(unpin_app);
+
+  if (const std::optional<int> done = command_line::parse(app, argc, argv)) return *done;
+  const CLI::App* command = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
   try {
     const dnsstop::Config config = dnsstop::load_config(config_path);
     if (check_only) {
       std::printf("%s: valid\n", config_path.c_str());
       return kExitOk;
     }
-    if (verb == "status") return dnsstop::sync::print_status(config);
-    if (verb == "approve") return dnsstop::sync::request_approve(config, command[1], *serial, wait_seconds);
-    if (verb == "pin") return dnsstop::sync::request_pin(config, command[1], *serial, wait_seconds);
-    if (verb == "unpin") return dnsstop::sync::request_unpin(config, command[1], wait_seconds);
+    if (command == status_app) return dnsstop::sync::print_status(config);
+    if (command == approve_app) return dnsstop::sync::request_approve(config, list, serial, wait_seconds);
+    if (command == pin_app) return dnsstop::sync::request_pin(config, list, serial, wait_seconds);
+    if (command == unpin_app) return dnsstop::sync::request_unpin(config, list, wait_seconds);
     struct sigaction action {};
     action.sa_handler = request_stop;
     ::sigaction(SIGTERM, &action, nullptr);
@@ -219,6 +201,6 @@ int main(int argc, char** argv) {
     return kExitUsage;
   } catch (const std::exception& error) {
     dnsstop::log_line(dnsstop::LogLevel::kError, error.what());
-    return kExitFailed;
+    return kExitFailure;
   }
 }

@@ -1,25 +1,50 @@
-// The subcommands of the `dnsstop` operator tool. Each takes its own arguments
-// (without the subcommand name), prints to stdout/stderr and returns the exit code.
-// Main thread only.
+// The subcommands of the `dnsstop` operator tool. cli/main.cc reads the command
+// line into these options (core/command_line.h); each command prints to
+// stdout/stderr and returns the exit code (core/exit_code.h). Main thread only.
 #pragma once
 
-#include <span>
+#include <cstdint>
+#include <optional>
 #include <string>
-#include <string_view>
+#include <vector>
+
+#include "core/address_port.h"
+#include "core/exit_code.h"
 
 namespace dnsstop::cli {
 
-// Exit codes shared by every subcommand.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;  // the command ran and found a problem
-inline constexpr int kExitUsage = 2;    // bad arguments, unreadable input
+// `dnsstop check`: the resolver blocks (kExitOk), does not (kExitFailure), or
+// nobody can tell (kExitCannotTell: no answer, SERVFAIL, NXDOMAIN or NODATA without
+// an extended DNS error). Bad arguments are kExitUsage, as everywhere.
+inline constexpr int kExitCannotTell = 3;
 
-int compile_command(std::span<const std::string_view> args);
-int lookup_command(std::span<const std::string_view> args);
-int info_command(std::span<const std::string_view> args);
-int config_command(std::span<const std::string_view> args);
-int history_command(std::span<const std::string_view> args);
-// Exit codes for monitoring: kExitOk blocks, kExitFailure does not, kExitUsage cannot tell.
-int check_command(std::span<const std::string_view> args);
+struct CompileOptions {
+  std::string output;                // -o; "" = the configuration's snapshot path
+  std::vector<std::string> lists;    // FILE, NAME=FILE or NAME:ACTION=FILE
+  std::vector<std::string> allow;    // allowlist files
+  std::string config;                // --config; "" = none
+  bool accept_public_suffixes = false;
+  std::optional<std::uint64_t> created_unix;  // nothing: now
+};
+
+struct CheckOptions {
+  std::optional<AddressPort> server;  // nothing: /etc/resolv.conf's resolvers
+  std::string config;                 // the configuration (default_config_path() unless --config)
+  std::uint16_t http_port = 80;
+  std::string name;                   // "": the configuration's stoppage.check_host
+};
+
+struct HistoryOptions {
+  std::string config;
+  std::string list;  // --list LIST, or
+  std::string name;  // NAME
+};
+
+int compile_command(const CompileOptions& options);
+int lookup_command(const std::string& snapshot, const std::vector<std::string>& names);
+int info_command(const std::string& snapshot);
+int config_check_command(const std::string& file, const std::string& unbound_conf);
+int history_command(const HistoryOptions& options);
+int check_command(const CheckOptions& options);
 
 }  // namespace dnsstop::cli

@@ -10,7 +10,6 @@
 
 #include "cli/commands.h"
 #include "core/config.h"
-#include "core/decimal.h"
 #include "core/file_io.h"
 #include "core/list_parser.h"
 #include "core/public_suffix.h"
@@ -75,44 +74,24 @@ std::vector<ListArgument> lists_from_config(const Config& config) {
 
 }  // namespace
 
-int compile_command(std::span<const std::string_view> args) {
-  std::string output;
+int compile_command(const CompileOptions& options) {
+  std::string output = options.output;
   std::vector<ListArgument> list_arguments;
   ProtectedNames protected_names;
   std::string public_suffix_path(kDebianPublicSuffixList);
-  bool accept_public_suffixes = false;
-  std::uint64_t created_unix = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view arg = args[i];
-    const auto value = [&]() {
-      if (i + 1 >= args.size()) throw std::invalid_argument(std::string(arg) + " needs a value");
-      return std::string(args[++i]);
-    };
-    if (arg == "-o" || arg == "--output") {
-      output = value();
-    } else if (arg == "--allow") {
-      const std::string path = value();
-      list_arguments.push_back({base_name_without_extension(path), Action::kAllow, path});
-    } else if (arg == "--config") {
-      const Config config = load_config(value());
-      if (output.empty()) output = config.snapshot.path;
-      protected_names = config.protected_names;
-      public_suffix_path = config.sync.public_suffix_list;
-      const std::vector<ListArgument> configured = lists_from_config(config);
-      list_arguments.insert(list_arguments.end(), configured.begin(), configured.end());
-    } else if (arg == "--accept-public-suffixes") {
-      accept_public_suffixes = true;
-    } else if (arg == "--created") {
-      const std::string text = value();  // value() returns a temporary: a view of it would dangle
-      const std::optional<std::uint64_t> created = parse_decimal(text);
-      if (!created) throw std::invalid_argument("--created needs a Unix time, not '" + std::string(text) + "'");
-      created_unix = *created;
-    } else if (arg.starts_with("-")) {
-      throw std::invalid_argument("unknown option " + std::string(arg));
-    } else {
-      list_arguments.push_back(parse_list_argument(arg));
-    }
+  const bool accept_public_suffixes = options.accept_public_suffixes;
+  const std::uint64_t created_unix = options.created_unix.value_or(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()));
+  if (!options.config.empty()) {
+    const Config config = load_config(options.config);
+    if (output.empty()) output = config.snapshot.path;
+    protected_names = config.protected_names;
+    public_suffix_path = config.sync.public_suffix_list;
+    list_arguments = lists_from_config(config);
+  }
+  for (const std::string& list : options.lists) list_arguments.push_back(parse_list_argument(list));
+  for (const std::string& path : options.allow) {
+    list_arguments.push_back({base_name_without_extension(path), Action::kAllow, path});
   }
   if (output.empty()) throw std::invalid_argument("missing -o OUT.snap");
   if (list_arguments.empty()) throw std::invalid_argument("no list given");

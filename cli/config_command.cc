@@ -16,8 +16,6 @@
 namespace dnsstop::cli {
 namespace {
 
-constexpr const char* kUsage = "usage: dnsstop config check FILE [--unbound-conf UNBOUND.CONF]";
-
 // What `unbound-checkconf -o module-config CONF` prints: the module-config Unbound
 // will run with that file, includes and later settings taken into account. Throws
 // with unbound-checkconf's own message when it finds the file bad.
@@ -58,15 +56,11 @@ std::string unbound_module_config(const std::string& unbound_conf) {
 
 }  // namespace
 
-int config_command(std::span<const std::string_view> args) {
-  if ((args.size() != 2 && args.size() != 4) || args[0] != "check" || (args.size() == 4 && args[2] != "--unbound-conf")) {
-    throw std::invalid_argument(kUsage);
-  }
-  // Only when asked: a machine may run Unbound without the module (dnsstop-sync's RPZ
-  // output for a stock Unbound, or no resolver at all).
-  const std::string unbound_conf = args.size() == 4 ? std::string(args[3]) : "";
+// unbound_conf: only when asked, since a machine may run Unbound without the module
+// (dnsstop-sync's RPZ output for a stock Unbound, or no resolver at all).
+int config_check_command(const std::string& file, const std::string& unbound_conf) {
   try {
-    const Config config = load_config(std::string(args[1]));
+    const Config config = load_config(file);
     std::printf("%s: ok (%zu lists, snapshot %s)\n", config.source.c_str(), config.lists.size(),
                 config.snapshot.path.c_str());
   } catch (const ConfigError& error) {

@@ -4,7 +4,6 @@
 #include <time.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <ctime>
 #include <optional>
 #include <stdexcept>
@@ -101,30 +100,10 @@ int name_history_of(const Config& config, const std::string& input) {
 
 }  // namespace
 
-int history_command(std::span<const std::string_view> args) {
-  const char* environment_config = std::getenv("DNSSTOP_CONFIG");
-  std::string config_path = environment_config != nullptr ? environment_config : "/etc/dnsstop/dnsstop.yaml";
-  std::string list;
-  std::string name;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view arg = args[i];
-    const auto value = [&]() {
-      if (i + 1 >= args.size()) throw std::invalid_argument(std::string(arg) + " needs a value");
-      return std::string(args[++i]);
-    };
-    if (arg == "--config") {
-      config_path = value();
-    } else if (arg == "--list") {
-      list = value();
-    } else if (arg.starts_with("-") || !name.empty()) {
-      throw std::invalid_argument("unknown argument " + std::string(arg));
-    } else {
-      name = arg;
-    }
-  }
-  if (list.empty() == name.empty()) throw std::invalid_argument("give a NAME or --list LIST");
-  const Config config = load_config(config_path);
-  return list.empty() ? name_history_of(config, name) : list_history(config, list);
+int history_command(const HistoryOptions& options) {
+  if (options.list.empty() == options.name.empty()) throw std::invalid_argument("give a NAME or --list LIST");
+  const Config config = load_config(options.config);
+  return options.list.empty() ? name_history_of(config, options.name) : list_history(config, options.list);
 }
 
 }  // namespace dnsstop::cli

@@ -1,8 +1,8 @@
 // `dnsstop lookup` and `dnsstop info`: look inside a snapshot file.
 #include <cstdio>
 #include <ctime>
-#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "core/name.h"
@@ -22,25 +22,24 @@ std::string utc_time(std::uint64_t unix_seconds) {
 }
 
 std::string describe(const SnapshotView& view, std::string_view name, const LookupResult& result) {
-  if (result.verdict == Verdict::kUnlisted) return "unlisted";
+  if (result.listing == Listing::kUnlisted) return "unlisted";
   const ListInfo list = view.list(result.list);
   std::string entry(matched_entry_name(name, result));
   if (result.scope == MatchScope::Exact) entry.insert(0, "=");
-  std::string text = result.verdict == Verdict::kBlocked ? "blocked" : "allowed";
+  std::string text = result.listing == Listing::kBlocked ? "blocked" : "allowed";
   text += " by " + entry + " in list " + std::string(list.name) + " (" + std::string(action_name(list.action)) + ")";
   return text;
 }
 
 }  // namespace
 
-int lookup_command(std::span<const std::string_view> args) {
-  if (args.size() < 2) throw std::invalid_argument("usage: dnsstop lookup SNAPSHOT NAME...");
-  const auto snapshot = LoadedSnapshot::load(std::string(args[0]));
+int lookup_command(const std::string& snapshot_path, const std::vector<std::string>& names) {
+  const auto snapshot = LoadedSnapshot::load(snapshot_path);
   int exit_code = kExitOk;
-  for (const std::string_view raw : args.subspan(1)) {
+  for (const std::string& raw : names) {
     const NormalizedName name = normalize_name(raw);
     if (!name.ok()) {
-      std::printf("%.*s\tinvalid name: %s\n", static_cast<int>(raw.size()), raw.data(), name.error.c_str());
+      std::printf("%s\tinvalid name: %s\n", raw.c_str(), name.error.c_str());
       exit_code = kExitFailure;
       continue;
     }
@@ -50,13 +49,12 @@ int lookup_command(std::span<const std::string_view> args) {
   return exit_code;
 }
 
-int info_command(std::span<const std::string_view> args) {
-  if (args.size() != 1) throw std::invalid_argument("usage: dnsstop info SNAPSHOT");
-  const auto snapshot = LoadedSnapshot::load(std::string(args[0]));
+int info_command(const std::string& snapshot_path) {
+  const auto snapshot = LoadedSnapshot::load(snapshot_path);
   const SnapshotView& view = snapshot->view();
   const double per_entry = view.entry_count() == 0 ? 0.0 : static_cast<double>(view.size_bytes()) /
                                                                static_cast<double>(view.entry_count());
-  std::printf("snapshot: %.*s\n", static_cast<int>(args[0].size()), args[0].data());
+  std::printf("snapshot: %s\n", snapshot_path.c_str());
   std::printf("format:   %u\n", snapshot_format::kFormatVersion);
   std::printf("created:  %s\n", utc_time(view.created_unix()).c_str());
   std::printf("entries:  %llu\n", static_cast<unsigned long long>(view.entry_count()));

@@ -1,65 +1,124 @@
-// dnsstop: the operator's command line. Dispatches to one subcommand.
+// dnsstop: the operator's command line. Reads the arguments (core/command_line.h)
+// and runs one subcommand (cli/commands.h).
 #include <cstdio>
 #include <exception>
-#include <string_view>
+#include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "core/command_line.h"
 
 namespace {
 
-constexpr std::string_view kUsage =
-    "usage: dnsstop COMMAND [ARGS]\n"
-    "\n"
-    "  compile -o OUT.snap [--allow FILE]... [--created UNIX_TIME] [--accept-public-suffixes] LIST...\n"
-    "        Compile lists into a snapshot. LIST is FILE, NAME=FILE or NAME:ACTION=FILE\n"
-    "        (ACTION: stoppage, nxdomain, nodata; default stoppage; NAME defaults to the\n"
-    "        file's base name). --allow adds an allowlist of operator exceptions.\n"
-    "  compile --config dnsstop.yaml [-o OUT.snap]\n"
-    "        Compile the lists the configuration names (each needs a file: key) into\n"
-    "        the configuration's snapshot path, or OUT.snap.\n"
-    "        Refuses lists that block a protected name (protected_names) or a whole\n"
-    "        public suffix (--accept-public-suffixes to compile those anyway).\n"
-    "  config check FILE [--unbound-conf UNBOUND.CONF]\n"
-    "        Validate a configuration file; errors name file, line, column and key.\n"
-    "        With --unbound-conf, also check that this Unbound configuration runs a\n"
-    "        module chain the module can protect (e.g. /etc/unbound/unbound.conf).\n"
-    "  lookup SNAPSHOT NAME...\n"
-    "        Say for each name whether the snapshot blocks it, and by which entry.\n"
-    "  info SNAPSHOT\n"
-    "        Print the snapshot's version, lists, entries and size.\n"
-    "  check [--server ADDR|ADDR:PORT|[ADDR6]:PORT] [--config FILE] [--http-port PORT] [NAME]\n"
-    "        Ask a resolver (default: /etc/resolv.conf's) for the consumer check NAME\n"
-    "        (default: the configuration's stoppage.check_host) and say whether it\n"
-    "        blocks. Exit 0 blocks, 1 does not, 2 cannot tell.\n"
-    "  history [--config FILE] NAME\n"
-    "        Since when, by which list and serial, and signed by whom NAME (or an entry\n"
-    "        covering it) was added and removed, from dnsstop-sync's journals.\n"
-    "  history [--config FILE] --list LIST\n"
-    "        Every version of LIST dnsstop-sync saw: applied, held or refused, and why.\n";
+using dnsstop::kExitUsage;
+
+constexpr const char* kCompileHelp =
+    "Compile lists into a snapshot. LIST is FILE, NAME=FILE or NAME:ACTION=FILE (ACTION: stoppage, nxdomain, "
+    "nodata; default stoppage; NAME defaults to the file's base name). With --config, the lists the configuration "
+    "names (each needs a file: key) come first, and the snapshot goes to the configuration's path unless -o names "
+    "another. Refuses lists that block a protected name (protected_names) or a whole public suffix "
+    "(--accept-public-suffixes compiles those anyway).";
+constexpr const char* kCheckHelp =
+    "Ask a resolver (default: /etc/resolv.conf's) for the consumer check NAME (default: the configuration's "
+    "stoppage.check_host) and say whether it blocks. Exit 0 blocks, 1 does not, 3 cannot tell "
+    "(2: bad arguments).";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string_view> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-    std::fputs(kUsage.data(), args.empty() ? stderr : stdout);
-    return args.empty() ? dnsstop::cli::kExitUsage : dnsstop::cli::kExitOk;
-  }
-  const std::string_view command = args[0];
-  const std::span<const std::string_view> rest(args.data() + 1, args.size() - 1);
+  namespace cli = dnsstop::cli;
+  namespace command_line = dnsstop::command_line;
+  CLI::App app("The operator's tool: compile lists into a snapshot, look inside one, validate the configuration, "
+               "check that a resolver blocks, and tell a name's history.",
+               "dnsstop");
+  command_line::configure(app);
+  app.require_subcommand(1);
+
+  cli::CompileOptions compile;
+  CLI::App* compile_app = app.add_subcommand("compile", kCompileHelp);
+  compile_app->add_option("-o,--output", compile.output, "The snapshot to write")->option_text("OUT.snap");
+  compile_app->add_option("--allow", compile.allow, "An allowlist of operator exceptions (repeatable)")
+      ->option_text("FILE")
+      ->allow_extra_args(false);
+  compile_app->add_option("--config", compile.config, "Compile the lists this configuration names")
+      ->option_text("dnsstop.yaml");
+  compile_app->add_option("--created", compile.created_unix, "The snapshot's creation time (default: now)")
+      ->check(command_line::decimal(0, UINT64_MAX, "Unix time"))
+      ->option_text("UNIX_TIME");
+  compile_app->add_flag("--accept-public-suffixes", compile.accept_public_suffixes,
+                        "Compile entries that block a whole public suffix");
+  compile_app->add_option("LIST", compile.lists, "FILE, NAME=FILE or NAME:ACTION=FILE");
+
+  std::string lookup_snapshot;
+  std::vector<std::string> lookup_names;
+  CLI::App* lookup_app =
+      app.add_subcommand("lookup", "Say for each name whether the snapshot blocks it, and by which entry.");
+  lookup_app->add_option("SNAPSHOT", lookup_snapshot, "The snapshot file")->required();
+  lookup_app->add_option("NAME", lookup_names, "Names to look up")->required();
+
+  std::string info_snapshot;
+  CLI::App* info_app = app.add_subcommand("info", "Print the snapshot's version, lists, entries and size.");
+  info_app->add_option("SNAPSHOT", info_snapshot, "The snapshot file")->required();
+
+  std::string config_file;
+  std::string unbound_conf;
+  CLI::App* config_app = app.add_subcommand("config", "Work with a configuration file.");
+  config_app->require_subcommand(1);
+  CLI::App* config_check_app = config_app->add_subcommand(
+      "check", "Validate a configuration file; errors name file, line, column and key. Exit 1 when it is bad.");
+  config_check_app->add_option("FILE", config_file, "The configuration file")->required();
+  config_check_app
+      ->add_option("--unbound-conf", unbound_conf,
+                   "Also check that this Unbound configuration runs a module chain the module can protect "
+                   "(e.g. /etc/unbound/unbound.conf)")
+      ->option_text("UNBOUND.CONF");
+
+  cli::CheckOptions check;
+  check.config = command_line::default_config_path();
+  CLI::App* check_app = app.add_subcommand("check", kCheckHelp);
+  check_app
+      ->add_option_function<std::string>(
+          "--server",
+          [&check](const std::string& text) {
+            const dnsstop::ParsedAddressPort server = dnsstop::parse_address_port(text, 53);
+            if (!server.ok()) throw CLI::ValidationError("--server", server.error);
+            check.server = server.value;
+          },
+          "The resolver to ask (port 53 unless given)")
+      ->option_text("ADDR|ADDR:PORT|[ADDR6]:PORT");
+  check_app->add_option("--config", check.config, "The configuration (default: $DNSSTOP_CONFIG or "
+                                                  "/etc/dnsstop/dnsstop.yaml)")
+      ->option_text("FILE");
+  check_app->add_option("--http-port", check.http_port, "The stop page's HTTP port, for /check.json (default 80)")
+      ->check(command_line::port())
+      ->option_text("PORT");
+  check_app->add_option("NAME", check.name, "The check name");
+
+  cli::HistoryOptions history;
+  history.config = command_line::default_config_path();
+  CLI::App* history_app = app.add_subcommand(
+      "history",
+      "From dnsstop-sync's journals: since when, by which list and serial, and signed by whom NAME (or an entry "
+      "covering it) was added and removed; or with --list, every version of LIST dnsstop-sync saw: applied, held "
+      "or refused, and why.");
+  history_app->add_option("--config", history.config, "The configuration (default: $DNSSTOP_CONFIG or "
+                                                      "/etc/dnsstop/dnsstop.yaml)")
+      ->option_text("FILE");
+  CLI::Option* list_option = history_app->add_option("--list", history.list, "The list whose versions to show");
+  CLI::Option* name_option = history_app->add_option("NAME", history.name, "The name whose history to show");
+  list_option->excludes(name_option);
+
+  if (const std::optional<int> done = command_line::parse(app, argc, argv)) return *done;
+  const CLI::App* chosen = app.get_subcommands().front();
   try {
-    if (command == "compile") return dnsstop::cli::compile_command(rest);
-    if (command == "lookup") return dnsstop::cli::lookup_command(rest);
-    if (command == "info") return dnsstop::cli::info_command(rest);
-    if (command == "config") return dnsstop::cli::config_command(rest);
-    if (command == "check") return dnsstop::cli::check_command(rest);
-    if (command == "history") return dnsstop::cli::history_command(rest);
+    if (chosen == compile_app) return cli::compile_command(compile);
+    if (chosen == lookup_app) return cli::lookup_command(lookup_snapshot, lookup_names);
+    if (chosen == info_app) return cli::info_command(info_snapshot);
+    if (chosen == config_app) return cli::config_check_command(config_file, unbound_conf);
+    if (chosen == check_app) return cli::check_command(check);
+    return cli::history_command(history);
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "dnsstop %.*s: %s\n", static_cast<int>(command.size()), command.data(), error.what());
-    return dnsstop::cli::kExitUsage;
+    std::fprintf(stderr, "dnsstop %s: %s\n", chosen->get_name().c_str(), error.what());
+    return kExitUsage;
   }
-  std::fprintf(stderr, "dnsstop: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()), command.data(),
-               kUsage.data());
-  return dnsstop::cli::kExitUsage;
 }

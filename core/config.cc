@@ -21,20 +21,22 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/address_port.h"
 #include "core/file_io.h"
+#include "core/list_name.h"
 #include "core/minisign.h"
 #include "core/name.h"
+#include "core/printable.h"
 #include "core/snapshot_format.h"
 
 namespace dnsstop {
 namespace {
 
-using snapshot_format::kMaxListNameLength;
 using snapshot_format::kMaxLists;
 
-// Text from the file quoted into a message is cut to this many characters, so a
+// A key from the file shown in a message is cut to this many characters, so a
 // message stays one readable line whatever the file holds.
-constexpr std::size_t kMaxQuotedChars = 40;
+constexpr std::size_t kMaxKeyChars = 40;
 
 constexpr std::string_view kTopLevelKeys[] = {
     "snapshot", "answers", "lists", "metrics", "log_queried_names", "protected_names", "sync", "stoppage"};
@@ -103,28 +105,9 @@ YAML::Mark mark_at(std::size_t line, std::size_t column) {
   throw ConfigError(message);
 }
 
-// Control and non-ASCII bytes become \xNN so that a message is safe to log.
-std::string printable(std::string_view text) {
-  std::string out;
-  for (const char c : text.substr(0, kMaxQuotedChars)) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte < 0x7f) {
-      out += c;
-    } else {
-      char escaped[5];
-      std::snprintf(escaped, sizeof(escaped), "\\x%02x", byte);
-      out += escaped;
-    }
-  }
-  if (text.size() > kMaxQuotedChars) out += "...";
-  return out;
-}
-
-std::string quoted(std::string_view text) { return '"' + printable(text) + '"'; }
-
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Scalar: return quoted(node.Scalar());
+    case YAML::NodeType::Scalar: return in_quotes(node.Scalar());
     case YAML::NodeType::Sequence: return "a sequence";
     case YAML::NodeType::Map: return "a mapping";
     default: return "no value";
@@ -194,7 +177,7 @@ class Mapping {
         dnsstop::fail(value.source, key.Mark(), value.key, "keys must be plain names");
       }
       const auto known = std::find(known_keys.begin(), known_keys.end(), key.Scalar());
-      const std::string key_path = value.child_key(printable(key.Scalar()));
+      const std::string key_path = value.child_key(printable(key.Scalar(), kMaxKeyChars));
       if (known == known_keys.end()) {
         dnsstop::fail(value.source, key.Mark(), key_path,
                       "unknown key; expected one of " + join(known_keys));
@@ -265,7 +248,7 @@ Integer read_integer(const Value& value, Integer min, Integer max) {
     value.fail_expected("an integer " + range);
   if (error == std::errc::result_out_of_range || std::cmp_less(number, min) ||
       std::cmp_greater(number, max)) {
-    value.fail(quoted(text) + " is out of range " + range);
+    value.fail(in_quotes(text) + " is out of range " + range);
   }
   return static_cast<Integer>(number);
 }
@@ -373,17 +356,10 @@ AnswerConfig parse_answers(const Value& value) {
 
 std::string read_list_name(const Value& value, std::span<const ListConfig> earlier_lists) {
   std::string name = read_string(value);
-  const bool valid_characters = std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-  if (name.empty() || name.size() > kMaxListNameLength || !valid_characters) {
-    value.fail_expected("1-" + std::to_string(kMaxListNameLength) +
-                        " characters of A-Z a-z 0-9 . _ -");
-  }
+  if (!is_valid_list_name(name)) value.fail_expected(std::string(kListNameRule));
   for (std::size_t index = 0; index < earlier_lists.size(); ++index) {
     if (earlier_lists[index].name == name) {
-      value.fail(quoted(name) + " is already the name of lists[" + std::to_string(index) + ']');
+      value.fail(in_quotes(name) + " is already the name of lists[" + std::to_string(index) + ']');
     }
   }
   return name;
@@ -508,28 +484,10 @@ MetricsConfig parse_metrics(const Value& value) {
   return metrics;
 }
 
-// "192.0.2.80:80" or "[2001:db8::80]:80": the brackets keep an IPv6 address's colons
-// apart from the port's.
 ListenAddress read_listen_address(const Value& value) {
-  const std::string text = read_string(value);
-  const bool bracketed = !text.empty() && text.front() == '[';
-  const std::size_t colon = bracketed ? text.find("]:") + 1 : text.rfind(':');
-  if (colon == 0 || colon == std::string::npos) {
-    value.fail_expected("ADDRESS:PORT such as 192.0.2.80:80 or [2001:db8::80]:80");
-  }
-  ListenAddress listen;
-  listen.address = bracketed ? text.substr(1, colon - 2) : text.substr(0, colon);
-  std::array<std::uint8_t, 16> bytes{};
-  const int family = listen.ipv6() ? AF_INET6 : AF_INET;
-  const std::string port = text.substr(colon + 1);
-  unsigned port_number = 0;
-  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), port_number);
-  if (bracketed != listen.ipv6() || ::inet_pton(family, listen.address.c_str(), bytes.data()) != 1 ||
-      error != std::errc{} || end != port.data() + port.size() || port_number == 0 || port_number > 65535) {
-    value.fail_expected("ADDRESS:PORT such as 192.0.2.80:80 or [2001:db8::80]:80");
-  }
-  listen.port = static_cast<std::uint16_t>(port_number);
-  return listen;
+  const ParsedAddressPort listen = parse_address_port(read_string(value));
+  if (!listen.ok()) value.fail_expected("ADDRESS:PORT such as 192.0.2.80:80 or [2001:db8::80]:80");
+  return listen.value;
 }
 
 std::vector<ListenAddress> read_listen_addresses(const Value& value) {

@@ -1,7 +1,7 @@
 // The operator's one configuration file (YAML; every key is described in
 // docs/configuration.md, etc/dnsstop.yaml is the commented example). Each program
-// reads the sections it needs from the same Config: the Unbound module now; the
-// sync daemon (`sync`) and the stop-page server (`stoppage`) in later versions.
+// reads the sections it needs from the same Config: the Unbound module, the CLI,
+// the sync daemon (`sync`) and the stop-page server (`stoppage`).
 //
 // Called at startup and on reload (the module's init, the CLI), never from a DNS
 // worker: load_config reads a file. parse_config is pure and may run on any thread;
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/action.h"
+#include "core/address_port.h"
 #include "core/public_suffix.h"
 #include "core/update_rules.h"
 
@@ -84,12 +85,7 @@ struct MetricsConfig {
 };
 
 // The stop-page server (stoppage/, docs/stoppage.md). The module reads none of it.
-struct ListenAddress {
-  std::string address;  // numeric IPv4 or IPv6 address, as inet_pton accepts it
-  std::uint16_t port = 0;
-  bool ipv6() const { return address.find(':') != std::string::npos; }
-  friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
-};
+using ListenAddress = AddressPort;  // where a server listens
 
 struct StoppageConfig {
   // kStopPage: every name shows the stop page, the check host "your operator blocks".

@@ -1,7 +1,8 @@
-// SHA-256 and BLAKE2b-512 through OpenSSL's EVP interface.
+// SHA-256 and BLAKE2b-512 through OpenSSL's EVP interface, BLAKE2b-256 through libsodium.
 #include "core/digest.h"
 
 #include <openssl/evp.h>
+#include <sodium.h>
 
 #include <stdexcept>
 
@@ -32,6 +33,16 @@ int hex_value(char c) {
 Sha256 sha256(std::string_view bytes) { return evp_digest<32>(EVP_sha256(), bytes); }
 
 Blake2b512 blake2b512(std::string_view bytes) { return evp_digest<64>(EVP_blake2b512(), bytes); }
+
+Blake2b256 blake2b256(std::string_view bytes) {
+  Blake2b256 digest{};
+  if (sodium_init() < 0 ||
+      crypto_generichash(digest.data(), digest.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                         bytes.size(), nullptr, 0) != 0) {
+    throw std::runtime_error("libsodium cannot compute BLAKE2b-256");
+  }
+  return digest;
+}
 
 std::string to_hex(const Sha256& digest) {
   static constexpr char kDigits[] = "0123456789abcdef";

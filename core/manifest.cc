@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "core/decimal.h"
+#include "core/list_name.h"
 #include "core/snapshot_format.h"
 
 namespace dnsstop {
@@ -18,14 +19,9 @@ constexpr std::string_view kMagicLine = "dnsstop-manifest 1";
   throw ManifestError("manifest line " + std::to_string(line) + ": " + std::string(what));
 }
 
-bool name_character(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '-';
-}
-
 bool valid_file_name(std::string_view name) {
   return !name.empty() && name.size() <= kMaxPublishedFileNameBytes && name.front() != '.' &&
-         std::all_of(name.begin(), name.end(), name_character);
+         std::all_of(name.begin(), name.end(), is_list_name_character);
 }
 
 std::vector<std::string_view> split_words(std::string_view line) {
@@ -103,11 +99,6 @@ class LineReader {
 
 }  // namespace
 
-bool valid_list_name(std::string_view name) {
-  return !name.empty() && name.size() <= snapshot_format::kMaxListNameLength &&
-         std::all_of(name.begin(), name.end(), name_character);
-}
-
 Manifest parse_manifest(std::string_view text) {
   if (text.size() > kMaxManifestBytes) {
     throw ManifestError("manifest: larger than " + std::to_string(kMaxManifestBytes) + " bytes");
@@ -116,7 +107,9 @@ Manifest parse_manifest(std::string_view text) {
   Manifest manifest;
   if (reader.expect("dnsstop-manifest", 2)[1] != "1") fail_at(1, "unknown manifest version; expected \"" + std::string(kMagicLine) + '"');
   manifest.list_name = reader.expect("list", 2)[1];
-  if (!valid_list_name(manifest.list_name)) fail_at(reader.line_number(), "list name must be 1-32 of A-Z a-z 0-9 . _ -");
+  if (!is_valid_list_name(manifest.list_name)) {
+    fail_at(reader.line_number(), "list name must be " + std::string(kListNameRule));
+  }
   manifest.serial = reader.number(reader.expect("serial", 2)[1]);
   if (manifest.serial == 0) fail_at(reader.line_number(), "serial must be at least 1");
   manifest.created_unix = reader.number(reader.expect("created", 2)[1]);
@@ -175,7 +168,7 @@ SignedClaims parse_trusted_comment(std::string_view comment) {
   }
   SignedClaims claims;
   claims.list_name = words[1].substr(5);
-  if (!valid_list_name(claims.list_name) || !parse_number(words[2].substr(7), claims.serial) ||
+  if (!is_valid_list_name(claims.list_name) || !parse_number(words[2].substr(7), claims.serial) ||
       !parse_number(words[3].substr(8), claims.expires_unix)) {
     fail();
   }

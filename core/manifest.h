@@ -72,6 +72,4 @@ std::string format_trusted_comment(const SignedClaims& claims);
 SignedClaims parse_trusted_comment(std::string_view comment);  // throws ManifestError
 SignedClaims claims_of(const Manifest& manifest);
 
-bool valid_list_name(std::string_view name);
-
 }  // namespace dnsstop

@@ -1,8 +1,10 @@
 // minisign's text formats are a comment line and a base64 line per part; the
-// decoded lines are the fixed binary layouts below. Ed25519 is OpenSSL's.
+// decoded lines are the fixed binary layouts below. Ed25519 is OpenSSL's; the
+// secret-key file's scrypt is libsodium's, as in minisign itself.
 #include "core/minisign.h"
 
 #include <openssl/evp.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -30,17 +32,26 @@ struct SignatureBlob {
   std::uint8_t key_id[8];
   std::uint8_t signature[64];
 };
-struct SecretKeyBlob {  // dnsstop's own, see SecretKey
-  char algorithm[2];    // "Ed"
+struct SecretKeyBlob {
+  char algorithm[2];           // "Ed"
+  char kdf_algorithm[2];       // "Sc" (scrypt) or two zero bytes (not encrypted)
+  char checksum_algorithm[2];  // "B2" (BLAKE2b-256)
+  std::uint8_t kdf_salt[32];
+  std::uint8_t kdf_opslimit[8];  // little-endian, libsodium's scrypt parameters
+  std::uint8_t kdf_memlimit[8];
+  // From here on XORed with scrypt's output of this length when encrypted:
   std::uint8_t key_id[8];
-  std::uint8_t seed[32];
+  std::uint8_t seed[32];  // libsodium's Ed25519 secret key: the seed, then the public key
   std::uint8_t public_key[32];
+  std::uint8_t checksum[32];  // BLAKE2b-256 of algorithm, key_id, seed, public_key
 };
 #pragma pack(pop)
 static_assert(sizeof(PublicKeyBlob) == 42);
 static_assert(sizeof(SignatureBlob) == 74);
-static_assert(sizeof(SecretKeyBlob) == 74);
+static_assert(sizeof(SecretKeyBlob) == 158);
 static_assert(offsetof(SignatureBlob, signature) == 10);
+static_assert(offsetof(SecretKeyBlob, key_id) == 54);
+constexpr std::size_t kEncryptedSecretBytes = sizeof(SecretKeyBlob) - offsetof(SecretKeyBlob, key_id);
 
 constexpr char kBase64Digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -161,6 +172,54 @@ bool valid_comment(std::string_view comment) {
          comment.find_first_of(std::string_view("\0\r\n", 3)) == std::string_view::npos;
 }
 
+SecretKeyBlob decode_secret_key(std::string_view text) {
+  const std::vector<std::string_view> lines = lines_of(text);
+  if (lines.size() != 2) throw FormatError("secret key: expected a comment line and a key line");
+  after_prefix(lines[0], kUntrustedPrefix, "secret key");
+  SecretKeyBlob blob;
+  base64_decode_exact(lines[1], &blob, sizeof(blob), "secret key");
+  if (std::memcmp(blob.algorithm, "Ed", 2) != 0) throw FormatError("secret key: not an Ed25519 minisign key");
+  if (std::memcmp(blob.kdf_algorithm, "Sc", 2) != 0 && std::memcmp(blob.kdf_algorithm, "\0\0", 2) != 0) {
+    throw FormatError("secret key: unknown key derivation");
+  }
+  if (std::memcmp(blob.checksum_algorithm, "B2", 2) != 0) throw FormatError("secret key: unknown checksum");
+  return blob;
+}
+
+std::uint64_t little_endian(const std::uint8_t (&bytes)[8]) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 8; i-- > 0;) value = value << 8 | bytes[i];
+  return value;
+}
+
+// Undoes minisign's encryption: XOR with scrypt(password, salt, opslimit, memlimit).
+void decrypt(SecretKeyBlob& blob, std::string_view password) {
+  const std::uint64_t opslimit = little_endian(blob.kdf_opslimit);
+  const std::uint64_t memlimit = little_endian(blob.kdf_memlimit);
+  if (memlimit > kMaxScryptMemoryBytes || opslimit > (std::uint64_t{1} << 32)) {
+    throw FormatError("secret key: scrypt asks for more memory or time than minisign ever does");
+  }
+  std::array<std::uint8_t, kEncryptedSecretBytes> stream{};
+  if (sodium_init() < 0 ||
+      crypto_pwhash_scryptsalsa208sha256(stream.data(), stream.size(), password.data(), password.size(),
+                                         blob.kdf_salt, opslimit, static_cast<std::size_t>(memlimit)) != 0) {
+    throw std::runtime_error("secret key: scrypt failed (out of memory?)");
+  }
+  auto* secret = reinterpret_cast<std::uint8_t*>(&blob) + offsetof(SecretKeyBlob, key_id);
+  for (std::size_t i = 0; i < stream.size(); ++i) secret[i] ^= stream[i];
+  sodium_memzero(stream.data(), stream.size());
+}
+
+Blake2b256 secret_key_checksum(const SecretKeyBlob& blob) {
+  std::string covered(blob.algorithm, sizeof(blob.algorithm));
+  covered.append(reinterpret_cast<const char*>(blob.key_id), sizeof(blob.key_id));
+  covered.append(reinterpret_cast<const char*>(blob.seed), sizeof(blob.seed));
+  covered.append(reinterpret_cast<const char*>(blob.public_key), sizeof(blob.public_key));
+  const Blake2b256 checksum = blake2b256(covered);
+  sodium_memzero(covered.data(), covered.size());
+  return checksum;
+}
+
 }  // namespace
 
 std::string key_id_text(const KeyId& id) {
@@ -204,13 +263,21 @@ std::string format_public_key(const PublicKey& key) {
          base64_encode(&blob, sizeof(blob)) + '\n';
 }
 
-SecretKey parse_secret_key(std::string_view text) {
-  const std::vector<std::string_view> lines = lines_of(text);
-  if (lines.size() != 2) throw FormatError("secret key: expected a comment line and a key line");
-  after_prefix(lines[0], kUntrustedPrefix, "secret key");
-  SecretKeyBlob blob;
-  base64_decode_exact(lines[1], &blob, sizeof(blob), "secret key");
-  if (std::memcmp(blob.algorithm, "Ed", 2) != 0) throw FormatError("secret key: not a dnsstop secret key");
+bool secret_key_needs_password(std::string_view text) {
+  return std::memcmp(decode_secret_key(text).kdf_algorithm, "Sc", 2) == 0;
+}
+
+SecretKey parse_secret_key(std::string_view text, std::string_view password) {
+  SecretKeyBlob blob = decode_secret_key(text);
+  const bool encrypted = std::memcmp(blob.kdf_algorithm, "Sc", 2) == 0;
+  if (encrypted) decrypt(blob, password);
+  const Blake2b256 checksum = secret_key_checksum(blob);
+  // minisign 0.11 leaves the checksum of a key it does not encrypt zero.
+  const bool unchecked = !encrypted && std::all_of(std::begin(blob.checksum), std::end(blob.checksum),
+                                                   [](std::uint8_t byte) { return byte == 0; });
+  if (!unchecked && std::memcmp(checksum.data(), blob.checksum, checksum.size()) != 0) {
+    throw FormatError(encrypted ? "secret key: wrong password" : "secret key: damaged (checksum does not match)");
+  }
   Ed25519Seed seed;
   KeyId id;
   std::memcpy(seed.data(), blob.seed, seed.size());
@@ -223,12 +290,15 @@ SecretKey parse_secret_key(std::string_view text) {
 }
 
 std::string format_secret_key(const SecretKey& key) {
-  SecretKeyBlob blob;
+  SecretKeyBlob blob{};
   std::memcpy(blob.algorithm, "Ed", 2);
+  std::memcpy(blob.checksum_algorithm, "B2", 2);
   std::memcpy(blob.key_id, key.id.data(), sizeof(blob.key_id));
   std::memcpy(blob.seed, key.seed.data(), sizeof(blob.seed));
   std::memcpy(blob.public_key, key.public_key.data(), sizeof(blob.public_key));
-  return std::string(kUntrustedPrefix) + "dnsstop secret key " + key_id_text(key.id) + '\n' +
+  const Blake2b256 checksum = secret_key_checksum(blob);
+  std::memcpy(blob.checksum, checksum.data(), checksum.size());
+  return std::string(kUntrustedPrefix) + "minisign secret key " + key_id_text(key.id) + " (not encrypted)\n" +
          base64_encode(&blob, sizeof(blob)) + '\n';
 }
 
@@ -295,21 +365,21 @@ Signature sign(const SecretKey& key, std::string_view data, std::string_view tru
   return signature;
 }
 
-std::string_view verdict_text(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kValid: return "valid";
-    case Verdict::kUnknownKey: return "signed by a key that is not trusted";
-    case Verdict::kBadSignature: return "signature does not match the data";
-    case Verdict::kBadTrustedComment: return "trusted comment does not match its signature";
+std::string_view signature_check_text(SignatureCheck check) {
+  switch (check) {
+    case SignatureCheck::kValid: return "valid";
+    case SignatureCheck::kUnknownKey: return "signed by a key that is not trusted";
+    case SignatureCheck::kBadSignature: return "signature does not match the data";
+    case SignatureCheck::kBadTrustedComment: return "trusted comment does not match its signature";
   }
-  return "unknown verdict";
+  return "unknown signature check";
 }
 
-Verdict verify(const Signature& signature, std::span<const PublicKey> trusted_keys,
-               std::string_view data) {
+SignatureCheck verify(const Signature& signature, std::span<const PublicKey> trusted_keys,
+                      std::string_view data) {
   const auto key = std::find_if(trusted_keys.begin(), trusted_keys.end(),
                                 [&](const PublicKey& candidate) { return candidate.id == signature.key_id; });
-  if (key == trusted_keys.end()) return Verdict::kUnknownKey;
+  if (key == trusted_keys.end()) return SignatureCheck::kUnknownKey;
   bool data_valid = false;
   if (signature.algorithm == Algorithm::kPrehashed) {
     const Blake2b512 prehash = blake2b512(data);
@@ -317,11 +387,11 @@ Verdict verify(const Signature& signature, std::span<const PublicKey> trusted_ke
   } else {
     data_valid = ed25519_verify(key->key, signature.signature, data);
   }
-  if (!data_valid) return Verdict::kBadSignature;
+  if (!data_valid) return SignatureCheck::kBadSignature;
   if (!ed25519_verify(key->key, signature.global_signature, global_message(signature))) {
-    return Verdict::kBadTrustedComment;
+    return SignatureCheck::kBadTrustedComment;
   }
-  return Verdict::kValid;
+  return SignatureCheck::kValid;
 }
 
 }  // namespace dnsstop::minisign

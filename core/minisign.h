@@ -36,8 +36,8 @@ struct PublicKey {
   friend bool operator==(const PublicKey&, const PublicKey&) = default;
 };
 
-// dnsstop-publish's secret key. Not minisign's own secret-key format (which is
-// scrypt-encrypted with a BLAKE2b-256 checksum that OpenSSL 3.0 cannot compute).
+// A secret key, as minisign's secret-key file holds it (a key made by `minisign -G`
+// and one made by `dnsstop-publish keygen` are interchangeable).
 struct SecretKey {
   KeyId id{};
   Ed25519Seed seed{};
@@ -63,8 +63,15 @@ struct Signature {
 PublicKey parse_public_key(std::string_view text);
 std::string format_public_key(const PublicKey& key);  // the .pub file text
 
-SecretKey parse_secret_key(std::string_view text);
-std::string format_secret_key(const SecretKey& key);
+// minisign's secret-key file: either not encrypted (`minisign -G -W`, and what
+// format_secret_key writes), or encrypted with a key scrypt derives from a password
+// (`minisign -G`'s default; libsodium's scrypt, which costs about a second and up
+// to kMaxScryptMemoryBytes of memory). A wrong password, a damaged file, or scrypt
+// limits above those throw FormatError.
+inline constexpr std::uint64_t kMaxScryptMemoryBytes = std::uint64_t{1} << 30;  // minisign's own setting
+bool secret_key_needs_password(std::string_view text);
+SecretKey parse_secret_key(std::string_view text, std::string_view password = {});
+std::string format_secret_key(const SecretKey& key);  // not encrypted
 
 Signature parse_signature(std::string_view text);  // the .minisig file text
 std::string format_signature(const Signature& signature);
@@ -80,17 +87,17 @@ PublicKey public_key_of(const SecretKey& key);
 Signature sign(const SecretKey& key, std::string_view data, std::string_view trusted_comment,
                std::string_view untrusted_comment);
 
-enum class Verdict : std::uint8_t {
+enum class SignatureCheck : std::uint8_t {
   kValid,
   kUnknownKey,            // no trusted key has the signature's key id
   kBadSignature,          // the data does not match the signature
   kBadTrustedComment,     // the trusted comment (or the global signature) was altered
 };
-std::string_view verdict_text(Verdict verdict);
+std::string_view signature_check_text(SignatureCheck check);
 
 // Checks `signature` over `data` with the trusted key whose id it names, then the
 // global signature over the trusted comment. Several keys allow a rotation.
-Verdict verify(const Signature& signature, std::span<const PublicKey> trusted_keys,
-               std::string_view data);
+SignatureCheck verify(const Signature& signature, std::span<const PublicKey> trusted_keys,
+                      std::string_view data);
 
 }  // namespace dnsstop::minisign

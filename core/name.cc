@@ -10,16 +10,14 @@
 #include <cstring>
 #include <memory>
 
+#include "core/printable.h"
+
 namespace dnsstop {
 namespace {
 
 // The longest possible name of one-octet labels has (253 + 1) / 2 labels, so the
 // length limit already enforces the label limit and no separate count is needed.
 static_assert((kMaxNameLength + 1) / 2 == kMaxLabels);
-
-// Input quoted into a message is cut to about this many characters, so that a
-// hostile line cannot flood a log.
-constexpr std::size_t kMaxQuotedChars = 80;
 
 // Each byte's canonical form: upper case folded to lower, '.' kept as the label
 // separator, and 0 for every byte a name may not hold. One table lookup per byte
@@ -46,40 +44,6 @@ bool is_ascii(std::string_view text) noexcept {
   }
   for (; i < text.size(); ++i) high_bits |= static_cast<unsigned char>(text[i]);
   return (high_bits & 0x8080808080808080u) == 0;
-}
-
-// Printable ASCII stays as it is; everything else becomes \xNN so that control
-// characters and bidirectional overrides cannot disguise a message.
-void append_escaped(std::string& out, char c, char quote) {
-  const auto byte = static_cast<unsigned char>(c);
-  if (byte >= 0x20 && byte < 0x7f && c != '\\' && c != quote) {
-    out += c;
-    return;
-  }
-  static constexpr char kHexDigits[] = "0123456789abcdef";
-  out += "\\x";
-  out += kHexDigits[byte >> 4];
-  out += kHexDigits[byte & 0x0f];
-}
-
-std::string quoted(std::string_view raw) {
-  std::string out = "\"";
-  for (char c : raw) {
-    if (out.size() > kMaxQuotedChars) {
-      out += "\xE2\x80\xA6";  // U+2026 HORIZONTAL ELLIPSIS
-      break;
-    }
-    append_escaped(out, c, '"');
-  }
-  out += '"';
-  return out;
-}
-
-std::string quoted_char(char c) {
-  std::string out = "'";
-  append_escaped(out, c, '\'');
-  out += '\'';
-  return out;
 }
 
 // What a lead byte demands of the bytes that follow it.
@@ -139,7 +103,7 @@ bool has_valid_label_length(std::size_t length) noexcept {
 // For the label name[start, end), which fails has_valid_label_length.
 std::string label_length_error(std::string_view name, std::size_t start, std::size_t end) {
   if (start == end) return empty_label_error(start, name.size());
-  return "label " + quoted(name.substr(start, end - start)) + " is longer than 63 octets";
+  return "label " + in_quotes(name.substr(start, end - start)) + " is longer than 63 octets";
 }
 
 // Folds and checks in one pass into a buffer on the stack, then makes the result,
@@ -179,7 +143,7 @@ NormalizedName normalize_international(std::string_view input) {
       idn2_to_ascii_8z(terminated.c_str(), &converted, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
   const std::unique_ptr<char, void (*)(void*)> owner(converted, idn2_free);
   if (status != IDN2_OK) {
-    return failure("internationalised name " + quoted(input) + " rejected: " + idn2_strerror(status));
+    return failure("internationalised name " + in_quotes(input) + " rejected: " + idn2_strerror(status));
   }
   // libidn2 passes ASCII labels through unchecked, and its result may still hold
   // empty labels or bytes DNS names cannot carry.

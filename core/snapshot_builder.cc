@@ -8,13 +8,14 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "core/list_name.h"
 #include "core/name.h"
 #include "core/snapshot_format.h"
 
 namespace dnsstop {
 namespace {
 
-namespace fmt = snapshot_format;
+namespace layout = snapshot_format;
 
 constexpr std::uint32_t kNoNode = 0xFFFFFFFFu;
 
@@ -39,22 +40,13 @@ struct Node {
   std::uint8_t subtree_list;  // list number + 1, 0 for none
 };
 
-bool is_valid_list_name(std::string_view name) {
-  if (name.empty() || name.size() > fmt::kMaxListNameLength) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
-
 void check_lists(std::span<const ListInput> lists) {
-  if (lists.size() > fmt::kMaxLists) {
+  if (lists.size() > layout::kMaxLists) {
     throw std::invalid_argument("a snapshot holds at most 15 lists, not " + std::to_string(lists.size()));
   }
   for (std::size_t i = 0; i < lists.size(); ++i) {
     if (!is_valid_list_name(lists[i].name)) {
-      throw std::invalid_argument("list name \"" + lists[i].name +
-                                  "\" must be 1 to 32 letters, digits, '.', '_' or '-'");
+      throw std::invalid_argument("list name \"" + lists[i].name + "\" must be " + std::string(kListNameRule));
     }
     for (std::size_t j = 0; j < i; ++j) {
       if (lists[j].name == lists[i].name) throw std::invalid_argument("list \"" + lists[i].name + "\" is given twice");
@@ -134,7 +126,7 @@ class TrieCompiler {
     Node node{};
     node.label_offset = static_cast<std::uint64_t>(text.data() - key_bytes_.data());
     node.label_length = static_cast<std::uint8_t>(label_length);
-    node.hash = fmt::label_hash(text);
+    node.hash = layout::label_hash(text);
     const auto index = static_cast<std::uint32_t>(nodes_.size());
     nodes_.push_back(node);
     level.push_back(index);
@@ -180,19 +172,19 @@ class TrieCompiler {
   static std::uint32_t place_group(const std::vector<std::uint32_t>& hashes, std::vector<std::uint32_t>& positions) {
     const auto count = static_cast<std::uint32_t>(hashes.size());
     positions.resize(count);
-    if (count <= fmt::kLinearGroupMaxSlots) {
+    if (count <= layout::kLinearGroupMaxSlots) {
       for (std::uint32_t i = 0; i < count; ++i) positions[i] = i;
       return count;
     }
     const std::uint64_t home_slots =
-        (std::uint64_t{count} * fmt::kLoadDenominator + fmt::kLoadNumerator - 1) / fmt::kLoadNumerator;
-    std::uint64_t slots = std::max<std::uint64_t>(fmt::kLinearGroupMaxSlots + 1, home_slots + home_slots / 32 + 1);
+        (std::uint64_t{count} * layout::kLoadDenominator + layout::kLoadNumerator - 1) / layout::kLoadNumerator;
+    std::uint64_t slots = std::max<std::uint64_t>(layout::kLinearGroupMaxSlots + 1, home_slots + home_slots / 32 + 1);
     for (;;) {
-      if (slots > fmt::kEntryOffsetMask) throw std::invalid_argument("a trie node has too many children");
+      if (slots > layout::kEntryOffsetMask) throw std::invalid_argument("a trie node has too many children");
       std::int64_t previous = -1;
       bool fits = true;
       for (std::uint32_t i = 0; i < count && fits; ++i) {
-        const std::int64_t home = fmt::home_slot(hashes[i], static_cast<std::uint32_t>(slots));
+        const std::int64_t home = layout::home_slot(hashes[i], static_cast<std::uint32_t>(slots));
         previous = std::max(home, previous + 1);
         positions[i] = static_cast<std::uint32_t>(previous);
         fits = previous < static_cast<std::int64_t>(slots);
@@ -228,7 +220,7 @@ class TrieCompiler {
         next_level_in_slot_order.insert(next_level_in_slot_order.end(), group.begin(), group.end());
       }
       level_in_slot_order = std::move(next_level_in_slot_order);
-      if (slot_nodes_.size() > fmt::kEntryOffsetMask) throw std::invalid_argument("too many names for one snapshot");
+      if (slot_nodes_.size() > layout::kEntryOffsetMask) throw std::invalid_argument("too many names for one snapshot");
     }
   }
 
@@ -241,18 +233,18 @@ class TrieCompiler {
 
   std::vector<std::uint8_t> write_file(std::uint64_t created_unix) {
     std::vector<std::uint8_t> pool;
-    std::vector<fmt::SlotRecord> slots(slot_nodes_.size());
+    std::vector<layout::SlotRecord> slots(slot_nodes_.size());
     pool.reserve(key_bytes_.size() + slot_nodes_.size() * 3);
     for (std::size_t slot = 0; slot < slot_nodes_.size(); ++slot) {
       if (slot_nodes_[slot] == kNoNode) {
-        slots[slot] = {fmt::kEmptyHash, fmt::kEmptyEntryRef};
+        slots[slot] = {layout::kEmptyHash, layout::kEmptyEntryRef};
         continue;
       }
       const Node& node = nodes_[slot_nodes_[slot]];
-      if (pool.size() > fmt::kEntryOffsetMask) throw std::invalid_argument("the snapshot's entry pool exceeds 2 GiB");
+      if (pool.size() > layout::kEntryOffsetMask) throw std::invalid_argument("the snapshot's entry pool exceeds 2 GiB");
       const bool has_children = node.child_count != 0;
       slots[slot] = {slot == 0 ? 0u : node.hash,
-                     static_cast<std::uint32_t>(pool.size()) | (has_children ? fmt::kHasChildren : 0u)};
+                     static_cast<std::uint32_t>(pool.size()) | (has_children ? layout::kHasChildren : 0u)};
       pool.push_back(static_cast<std::uint8_t>(node.exact_list | (node.subtree_list << 4)));
       pool.push_back(node.label_length);
       const std::string_view text = label(node);
@@ -263,9 +255,9 @@ class TrieCompiler {
       }
     }
 
-    std::vector<fmt::ListRecord> list_records(lists_.size());
+    std::vector<layout::ListRecord> list_records(lists_.size());
     for (std::size_t i = 0; i < lists_.size(); ++i) {
-      fmt::ListRecord& record = list_records[i];
+      layout::ListRecord& record = list_records[i];
       record = {};
       record.serial = lists_[i].serial;
       record.published_unix = lists_[i].published_unix;
@@ -275,20 +267,20 @@ class TrieCompiler {
       std::memcpy(record.name, lists_[i].name.data(), lists_[i].name.size());
     }
 
-    fmt::FileHeader header{};
-    std::memcpy(header.magic, fmt::kMagic, sizeof(header.magic));
-    header.format_version = fmt::kFormatVersion;
-    header.header_size = sizeof(fmt::FileHeader);
+    layout::FileHeader header{};
+    std::memcpy(header.magic, layout::kMagic, sizeof(header.magic));
+    header.format_version = layout::kFormatVersion;
+    header.header_size = sizeof(layout::FileHeader);
     header.created_unix = created_unix;
     header.entry_count = entry_count_;
     header.list_count = static_cast<std::uint32_t>(lists_.size());
     header.slot_count = static_cast<std::uint32_t>(slots.size());
 
-    std::vector<std::uint8_t> out(sizeof(fmt::FileHeader), 0);
-    header.lists = {out.size(), list_records.size() * sizeof(fmt::ListRecord)};
+    std::vector<std::uint8_t> out(sizeof(layout::FileHeader), 0);
+    header.lists = {out.size(), list_records.size() * sizeof(layout::ListRecord)};
     for (const auto& record : list_records) append(out, record);
     pad_to_8(out);
-    header.slots = {out.size(), slots.size() * sizeof(fmt::SlotRecord)};
+    header.slots = {out.size(), slots.size() * sizeof(layout::SlotRecord)};
     out.insert(out.end(), reinterpret_cast<const std::uint8_t*>(slots.data()),
                reinterpret_cast<const std::uint8_t*>(slots.data() + slots.size()));
     pad_to_8(out);
@@ -297,8 +289,8 @@ class TrieCompiler {
     pad_to_8(out);
     header.file_size = out.size();
     std::memcpy(out.data(), &header, sizeof(header));
-    header.checksum = fmt::content_checksum(out.data(), out.size());
-    std::memcpy(out.data() + offsetof(fmt::FileHeader, checksum), &header.checksum, sizeof(header.checksum));
+    header.checksum = layout::content_checksum(out.data(), out.size());
+    std::memcpy(out.data() + offsetof(layout::FileHeader, checksum), &header.checksum, sizeof(header.checksum));
     return out;
   }
 

@@ -26,10 +26,10 @@ class SnapshotError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class Verdict : std::uint8_t { kUnlisted, kBlocked, kAllowed };
+enum class Listing : std::uint8_t { kUnlisted, kBlocked, kAllowed };
 
 struct LookupResult {
-  Verdict verdict = Verdict::kUnlisted;
+  Listing listing = Listing::kUnlisted;
   std::uint8_t list = 0;            // index into lists(), when listed
   std::uint8_t matched_labels = 0;  // the deciding entry is the query's last matched_labels labels
   MatchScope scope = MatchScope::Subtree;

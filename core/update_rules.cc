@@ -51,14 +51,15 @@ SignatureCheck check_signatures(std::string_view manifest_text, std::span<const 
     return check;
   }
   const minisign::Signature& primary = signatures.front();
-  const minisign::Verdict verdict = minisign::verify(primary, keys, manifest_text);
-  if (verdict == minisign::Verdict::kUnknownKey) {
+  const minisign::SignatureCheck signature_check = minisign::verify(primary, keys, manifest_text);
+  if (signature_check == minisign::SignatureCheck::kUnknownKey) {
     check.failure = failure(Reason::kUnknownKey, "manifest signed by key " + minisign::key_id_text(primary.key_id) +
                                                      ", which public_keys does not hold");
     return check;
   }
-  if (verdict != minisign::Verdict::kValid) {
-    check.failure = failure(Reason::kBadSignature, "manifest: " + std::string(minisign::verdict_text(verdict)));
+  if (signature_check != minisign::SignatureCheck::kValid) {
+    check.failure =
+        failure(Reason::kBadSignature, "manifest: " + std::string(minisign::signature_check_text(signature_check)));
     return check;
   }
   check.signers.push_back(primary.key_id);
@@ -66,7 +67,7 @@ SignatureCheck check_signatures(std::string_view manifest_text, std::span<const 
     const bool counted =
         std::find(check.signers.begin(), check.signers.end(), cosignature.key_id) != check.signers.end();
     if (counted || cosignature.trusted_comment != primary.trusted_comment) continue;
-    if (minisign::verify(cosignature, keys, manifest_text) == minisign::Verdict::kValid) {
+    if (minisign::verify(cosignature, keys, manifest_text) == minisign::SignatureCheck::kValid) {
       check.signers.push_back(cosignature.key_id);
     }
   }

@@ -44,7 +44,7 @@ std::optional<BlockedName> first_blocked_name(const SnapshotView& view, const qu
   };
   const auto check = [&](std::span<const std::uint8_t> name) -> std::optional<BlockedName> {
     const LookupResult verdict = view.lookup_wire(name);
-    if (verdict.verdict == Verdict::kBlocked) return BlockedName{verdict, name};
+    if (verdict.listing == Listing::kBlocked) return BlockedName{verdict, name};
     return std::nullopt;
   };
   if (!question_unlisted) {
@@ -141,7 +141,7 @@ void BlockingModule::on_new_query(module_qstate* qstate, int id) {
   }
   const std::span<const std::uint8_t> name = query_name(qstate->qinfo);
   const LookupResult verdict = snapshot->file->view().lookup_wire(name);
-  if (verdict.verdict == Verdict::kBlocked && !is_protected(name)) {
+  if (verdict.listing == Listing::kBlocked && !is_protected(name)) {
     qstate->ext_state[id] = answer_blocked(qstate, *snapshot, verdict, name) ? module_finished : module_error;
     return;
   }
@@ -193,7 +193,7 @@ void BlockingModule::on_upstream_response(module_qstate* qstate, const dns_msg* 
 
 bool BlockingModule::answer_blocked(module_qstate* qstate, const ActiveSnapshot& snapshot, const LookupResult& verdict,
                                     std::span<const std::uint8_t> listed_name) {
-  const ActiveSnapshot::ListPolicy& policy = snapshot.lists[verdict.list];
+  const ListPolicy& policy = snapshot.lists[verdict.list];
   const ListInfo list = snapshot.file->view().list(verdict.list);
   const auto serial = static_cast<std::uint32_t>(list.serial != 0 ? list.serial : snapshot.file->view().created_unix());
   dns_msg* answer =
@@ -227,7 +227,7 @@ bool BlockingModule::is_protected(std::span<const std::uint8_t> name) const {
   return std::binary_search(config_.protected_names.begin(), config_.protected_names.end(), text);
 }
 
-void BlockingModule::attach_ede(edns_option** list, regional* region, const ActiveSnapshot::ListPolicy& policy) {
+void BlockingModule::attach_ede(edns_option** list, regional* region, const ListPolicy& policy) {
   edns_opt_list_append_ede(list, region, static_cast<sldns_ede_code>(policy.ede_code),
                            policy.ede_text.empty() ? nullptr : policy.ede_text.c_str());
 }
@@ -257,19 +257,13 @@ void BlockingModule::install(std::shared_ptr<const LoadedSnapshot> file) {
   next.file = std::move(file);
   next.generation = current_ ? current_->generation + 1 : 1;
   const SnapshotView& view = next.file->view();
+  next.lists = list_policies(view, config_.lists);
   for (std::size_t i = 0; i < view.list_count(); ++i) {
     const ListInfo list = view.list(i);
-    ActiveSnapshot::ListPolicy& policy = next.lists[i];
-    policy = {list.action, kEdeCensored, "", QueryCounters::kUnconfiguredList};
-    for (std::size_t configured = 0; configured < config_.lists.size(); ++configured) {
-      const ListConfig& list_config = config_.lists[configured];
-      if (list_config.name != list.name) continue;
-      if (list_config.action != list.action) {
-        log_warn("dnsstop: list %s was compiled with action %s; the configuration's %s applies",
-                 list_config.name.c_str(), std::string(action_name(list.action)).c_str(),
-                 std::string(action_name(list_config.action)).c_str());
-      }
-      policy = {list_config.action, list_config.ede_code, list_config.ede_text, configured};
+    if (next.lists[i].action != list.action) {
+      log_warn("dnsstop: list %.*s was compiled with action %s; the configuration's %s applies",
+               static_cast<int>(list.name.size()), list.name.data(), std::string(action_name(list.action)).c_str(),
+               std::string(action_name(next.lists[i].action)).c_str());
     }
   }
 
@@ -280,7 +274,7 @@ void BlockingModule::install(std::shared_ptr<const LoadedSnapshot> file) {
   snapshot_.replace(std::make_unique<const ActiveSnapshot>(std::move(next)));
   installed_unix_ = unix_now();
   purge_.begin(current_->generation, [this, file = current_->file](std::span<const std::uint8_t> name) {
-    return file->view().lookup_wire(name).verdict == Verdict::kBlocked && !is_protected(name);
+    return file->view().lookup_wire(name).listing == Listing::kBlocked && !is_protected(name);
   });
   doorbell_.ring();
 

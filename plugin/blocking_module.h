@@ -20,6 +20,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "core/list_policy.h"
 #include "core/periodic_thread.h"
 #include "core/rcu_pointer.h"
 #include "core/snapshot_follower.h"
@@ -33,14 +34,8 @@ namespace dnsstop::plugin {
 
 // A loaded snapshot with what the configuration says about each of its lists.
 struct ActiveSnapshot {
-  struct ListPolicy {
-    Action action;
-    std::uint16_t ede_code;
-    std::string ede_text;
-    std::size_t counter;  // index into the per-list counters (configuration order)
-  };
   std::shared_ptr<const LoadedSnapshot> file;
-  std::array<ListPolicy, snapshot_format::kMaxLists> lists{};
+  ListPolicies lists{};
   std::uint64_t generation = 0;  // increases with every swap
 };
 
@@ -80,7 +75,7 @@ class BlockingModule {
   // name's CNAME chain says, it is answered as resolved. Costs a name conversion and a
   // binary search, and is asked only when an answer would otherwise be blocked.
   bool is_protected(std::span<const std::uint8_t> name) const;
-  void attach_ede(edns_option** list, regional* region, const ActiveSnapshot::ListPolicy& policy);
+  void attach_ede(edns_option** list, regional* region, const ListPolicy& policy);
 
   void watch();
   void check_snapshot_file();

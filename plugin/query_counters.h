@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/list_policy.h"
 #include "core/snapshot_format.h"
 
 namespace dnsstop::plugin {
@@ -20,7 +21,7 @@ class QueryCounters {
   // Per configured list (configuration order), plus one for lists the snapshot has
   // but the configuration does not name.
   static constexpr std::size_t kListSlots = snapshot_format::kMaxLists + 1;
-  static constexpr std::size_t kUnconfiguredList = snapshot_format::kMaxLists;
+  static constexpr std::size_t kUnconfiguredList = kUnconfiguredListCounter;
 
   struct Totals {
     std::array<std::uint64_t, kListSlots> blocked{};

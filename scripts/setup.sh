@@ -23,6 +23,10 @@ PACKAGES=(
   libidn2-dev libxxhash-dev libyaml-cpp-dev libssl-dev libcurl4-openssl-dev libldns-dev
   # the module's cache purge runs in Unbound's libevent loops
   libevent-dev
+  # header-only: the programs' command lines (CLI11), check.json in `dnsstop check` (nlohmann-json)
+  libcli11-dev nlohmann-json3-dev
+  # minisign's secret-key format: scrypt and BLAKE2b-256 (core/minisign.h)
+  libsodium-dev
   # the stop-page server: HTTP(S) with libmicrohttpd, which uses GnuTLS
   libmicrohttpd-dev libgnutls28-dev
   # guard rails of list updates: the Public Suffix List Debian ships, read through libpsl

@@ -28,7 +28,7 @@ void ListWatcher::use(const LoadedSnapshot* snapshot) {
   ListFacts facts;  // no snapshot: the facts become unknown
   if (snapshot != nullptr && !check_host_.empty()) {
     const LookupResult result = snapshot->view().lookup(check_host_);
-    if (result.verdict == Verdict::kBlocked) {
+    if (result.listing == Listing::kBlocked) {
       const ListInfo list = snapshot->view().list(result.list);
       // Lists compiled by hand carry no publication time; the snapshot's own
       // creation time is then the best age there is.

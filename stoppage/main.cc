@@ -7,15 +7,16 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <ctime>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/command_line.h"
 #include "core/config.h"
 #include "core/file_io.h"
 #include "core/log.h"
@@ -34,8 +35,6 @@ using http::HttpServer;
 using http::Reply;
 using http::ServerLimits;
 using http::TlsFiles;
-
-constexpr std::string_view kUsage = "usage: dnsstop-stoppage [--config FILE]   (default: $DNSSTOP_CONFIG or /etc/dnsstop/dnsstop.yaml)\n";
 
 // The page must say where to report and where to find help, and whose block it is.
 void require_settings(const Config& config) {
@@ -72,8 +71,7 @@ void raise_descriptor_limit() {
 }
 
 std::string url_of(bool https, const ListenAddress& listen, std::uint16_t port) {
-  return std::string(https ? "https://" : "http://") + (listen.ipv6() ? "[" + listen.address + "]" : listen.address) +
-         ':' + std::to_string(port);
+  return std::string(https ? "https://" : "http://") + AddressPort{listen.address, port}.text();
 }
 
 // The signals main() blocks before any thread starts, so that only sigwait sees them.
@@ -180,19 +178,19 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  const char* from_environment = std::getenv("DNSSTOP_CONFIG");
-  std::string config_path = from_environment != nullptr ? from_environment : "/etc/dnsstop/dnsstop.yaml";
-  const std::vector<std::string_view> args(argv + 1, argv + argc);
-  if (args.size() == 2 && args[0] == "--config") {
-    config_path = args[1];
-  } else if (!args.empty()) {
-    std::fputs(dnsstop::stoppage::kUsage.data(), stderr);
-    return 2;
-  }
+  namespace command_line = dnsstop::command_line;
+  CLI::App app("The stop page that blocked names resolve to, and the consumer check. Serves until SIGTERM or "
+               "SIGINT; SIGHUP reloads the templates and texts.",
+               "dnsstop-stoppage");
+  command_line::configure(app);
+  std::string config_path = command_line::default_config_path();
+  app.add_option("--config", config_path, "The configuration (default: $DNSSTOP_CONFIG or /etc/dnsstop/dnsstop.yaml)")
+      ->option_text("FILE");
+  if (const std::optional<int> done = command_line::parse(app, argc, argv)) return *done;
   try {
     return dnsstop::stoppage::run(config_path);
   } catch (const std::exception& error) {
     dnsstop::log_line(dnsstop::LogLevel::kError, std::string("not starting: ") + error.what());
-    return 1;
+    return dnsstop::kExitFailure;
   }
 }

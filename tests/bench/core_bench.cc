@@ -161,7 +161,7 @@ std::vector<double> sorted_batch_ns_per_name(std::size_t query_count, Lookup loo
   for (std::size_t first = 0; first + kBatchSize <= query_count; first += kBatchSize) {
     unsigned listed = 0;
     const Clock::time_point start = Clock::now();
-    for (std::size_t i = first; i < first + kBatchSize; ++i) listed += lookup(i).verdict != Verdict::kUnlisted;
+    for (std::size_t i = first; i < first + kBatchSize; ++i) listed += lookup(i).listing != Listing::kUnlisted;
     keep(listed);
     const Clock::time_point end = Clock::now();
     ns_per_name.push_back(std::chrono::duration<double, std::nano>(end - start).count() / kBatchSize);
@@ -175,7 +175,7 @@ template <class Lookup>
 void check_verdicts(const QuerySet& queries, const std::string& label, Lookup lookup) {
   std::size_t wrong = 0;
   for (std::size_t i = 0; i < queries.size(); ++i) {
-    wrong += (lookup(i).verdict != Verdict::kUnlisted) != queries.listed(i);
+    wrong += (lookup(i).listing != Listing::kUnlisted) != queries.listed(i);
   }
   if (wrong != 0) {
     throw std::runtime_error(label + ": " + std::to_string(wrong) + " of " + std::to_string(queries.size()) +

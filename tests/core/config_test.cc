@@ -201,8 +201,8 @@ TEST(ConfigTest, UnknownKeys) {
             "t.yaml:1:1: Lists: unknown key; expected one of snapshot, answers, lists, metrics, "
             "log_queried_names, protected_names, sync, stoppage");
   EXPECT_EQ(config_error_of("\"a\\x01" + std::string(100, 'b') + "\": 1\n"),
-            "t.yaml:1:1: a\\x01" + std::string(38, 'b') +
-                "...: unknown key; expected one of snapshot, answers, lists, metrics, "
+            "t.yaml:1:1: a\\x01" + std::string(36, 'b') +
+                "\xE2\x80\xA6: unknown key; expected one of snapshot, answers, lists, metrics, "
                 "log_queried_names, protected_names, sync, stoppage");
   EXPECT_EQ(config_error_of("? [a]\n: 1\n"), "t.yaml:1:3: keys must be plain names");
 }

@@ -197,7 +197,7 @@ TEST(RpzZone, GivesTheSnapshotsVerdictForEveryName) {
       const std::string name = random_name(5);
       const LookupResult verdict = snapshot.view().lookup(name);
       const std::optional<std::string> expected =
-          verdict.verdict == Verdict::kUnlisted ? std::nullopt
+          verdict.listing == Listing::kUnlisted ? std::nullopt
                                                 : std::optional(expected_answer(lists[verdict.list].action));
       EXPECT_EQ(rpz_answer(records, name), expected) << name << " in round " << round;
       EXPECT_EQ(wildcard_answer(records, name), expected) << name << " in round " << round << " (DNS wildcard rules)";

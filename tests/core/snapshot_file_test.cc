@@ -57,7 +57,7 @@ std::string load_error(const std::string& file) {
 TEST_F(SnapshotFileTest, WrittenSnapshotLoadsAndAnswers) {
   write_file_atomically(path("current.snap"), snapshot_blocking("example.com"));
   const auto loaded = LoadedSnapshot::load(path("current.snap"));
-  EXPECT_EQ(loaded->view().lookup("www.example.com").verdict, Verdict::kBlocked);
+  EXPECT_EQ(loaded->view().lookup("www.example.com").listing, Listing::kBlocked);
   EXPECT_EQ(loaded->identity(), identify_file(path("current.snap")));
   struct stat st {};
   ASSERT_EQ(::stat(path("current.snap").c_str(), &st), 0);
@@ -71,16 +71,16 @@ TEST_F(SnapshotFileTest, ReplacementIsSeenAsANewFileAndOldLoadsStayValid) {
   write_file_atomically(path("current.snap"), snapshot_blocking("example.org"));
   EXPECT_NE(identify_file(path("current.snap")), first->identity());
   const auto second = LoadedSnapshot::load(path("current.snap"));
-  EXPECT_EQ(first->view().lookup("example.com").verdict, Verdict::kBlocked);
-  EXPECT_EQ(second->view().lookup("example.com").verdict, Verdict::kUnlisted);
-  EXPECT_EQ(second->view().lookup("example.org").verdict, Verdict::kBlocked);
+  EXPECT_EQ(first->view().lookup("example.com").listing, Listing::kBlocked);
+  EXPECT_EQ(second->view().lookup("example.com").listing, Listing::kUnlisted);
+  EXPECT_EQ(second->view().lookup("example.org").listing, Listing::kBlocked);
 }
 
 TEST_F(SnapshotFileTest, LoadedSnapshotSurvivesTruncationOfItsFile) {
   write_file_atomically(path("current.snap"), snapshot_blocking("example.com"));
   const auto loaded = LoadedSnapshot::load(path("current.snap"));
   ASSERT_EQ(::truncate(path("current.snap").c_str(), 0), 0);  // an operator's mistake, in place
-  EXPECT_EQ(loaded->view().lookup("example.com").verdict, Verdict::kBlocked);
+  EXPECT_EQ(loaded->view().lookup("example.com").listing, Listing::kBlocked);
 }
 
 TEST_F(SnapshotFileTest, BrokenFilesGiveErrorsNamingThePath) {
@@ -111,7 +111,7 @@ TEST_F(SnapshotFileTest, FailedWriteLeavesThePreviousFileUntouched) {
   EXPECT_THROW(write_file_atomically(path("current.snap"), large), FileError);
   ::setrlimit(RLIMIT_FSIZE, &saved);
   std::signal(SIGXFSZ, saved_handler);
-  EXPECT_EQ(LoadedSnapshot::load(path("current.snap"))->view().lookup("example.com").verdict, Verdict::kBlocked);
+  EXPECT_EQ(LoadedSnapshot::load(path("current.snap"))->view().lookup("example.com").listing, Listing::kBlocked);
   EXPECT_EQ(files_in_directory(), 1u);  // the partial temporary file was removed
 }
 

@@ -44,7 +44,7 @@ class SnapshotFollowerTest : public ::testing::Test {
     write_file_atomically(path_, bytes);
   }
   bool used_blocks(std::size_t index, const std::string& name) const {
-    return used_.at(index) && used_.at(index)->view().lookup(name).verdict == Verdict::kBlocked;
+    return used_.at(index) && used_.at(index)->view().lookup(name).listing == Listing::kBlocked;
   }
 
   fs::path directory_;

@@ -9,7 +9,7 @@
 namespace dnsstop {
 namespace {
 
-namespace fmt = snapshot_format;
+namespace layout = snapshot_format;
 using testing::AlignedBytes;
 using testing::build_from_texts;
 
@@ -23,8 +23,8 @@ std::vector<std::uint8_t> sample_snapshot() {
 }
 
 void recompute_checksum(std::vector<std::uint8_t>& bytes) {
-  const std::uint64_t checksum = fmt::content_checksum(bytes.data(), bytes.size());
-  std::memcpy(bytes.data() + offsetof(fmt::FileHeader, checksum), &checksum, sizeof(checksum));
+  const std::uint64_t checksum = layout::content_checksum(bytes.data(), bytes.size());
+  std::memcpy(bytes.data() + offsetof(layout::FileHeader, checksum), &checksum, sizeof(checksum));
 }
 
 std::string validation_error(const std::vector<std::uint8_t>& bytes) {
@@ -42,7 +42,7 @@ void exercise(const SnapshotView& view) {
   for (const char* name : {"site1.com", "a.site39.com", "ok.site1.com", "exact.example.org", "www.sub.example.net",
                            "x.www.sub.example.net", "nothing.se", "com"}) {
     const LookupResult result = view.lookup(name);
-    if (result.verdict != Verdict::kUnlisted) {
+    if (result.listing != Listing::kUnlisted) {
       ASSERT_LT(result.list, view.list_count());
     }
   }
@@ -52,8 +52,8 @@ TEST(SnapshotReaderTest, SampleValidatesAndAnswers) {
   const auto bytes = sample_snapshot();
   AlignedBytes aligned(bytes);
   const SnapshotView view = SnapshotView::validate(aligned.span());
-  EXPECT_EQ(view.lookup("a.site39.com").verdict, Verdict::kBlocked);
-  EXPECT_EQ(view.lookup("ok.site1.com").verdict, Verdict::kAllowed);
+  EXPECT_EQ(view.lookup("a.site39.com").listing, Listing::kBlocked);
+  EXPECT_EQ(view.lookup("ok.site1.com").listing, Listing::kAllowed);
   EXPECT_EQ(view.size_bytes(), bytes.size());
 }
 
@@ -87,7 +87,7 @@ TEST(SnapshotReaderTest, ErrorsSayWhereAndWhat) {
   EXPECT_EQ(validation_error(bytes), "snapshot offset 24: checksum mismatch (corrupted file)");
   bytes = sample_snapshot();
   const std::uint32_t future_version = 2;
-  std::memcpy(bytes.data() + offsetof(fmt::FileHeader, format_version), &future_version, 4);
+  std::memcpy(bytes.data() + offsetof(layout::FileHeader, format_version), &future_version, 4);
   EXPECT_NE(validation_error(bytes).find("format version 2 is not supported"), std::string::npos);
 }
 
@@ -102,7 +102,7 @@ TEST(SnapshotReaderTest, UnalignedBytesAreRejected) {
 // Structural checks, with a valid checksum: each of these would mislead a lookup.
 TEST(SnapshotReaderTest, HostileStructureIsRejectedDespiteValidChecksum) {
   const auto original = sample_snapshot();
-  fmt::FileHeader header;
+  layout::FileHeader header;
   std::memcpy(&header, original.data(), sizeof(header));
   const auto slot_at = [&](std::uint32_t slot) { return header.slots.offset + std::uint64_t{slot} * 8; };
   struct Mutation {
@@ -110,9 +110,9 @@ TEST(SnapshotReaderTest, HostileStructureIsRejectedDespiteValidChecksum) {
     std::function<void(std::vector<std::uint8_t>&)> apply;
   };
   const std::vector<Mutation> mutations = {
-      {"more than 15 lists", [&](auto& b) { b[offsetof(fmt::FileHeader, list_count)] = 16; }},
-      {"unknown list action", [&](auto& b) { b[header.lists.offset + offsetof(fmt::ListRecord, action)] = 9; }},
-      {"bad character in list name", [&](auto& b) { b[header.lists.offset + offsetof(fmt::ListRecord, name)] = '/'; }},
+      {"more than 15 lists", [&](auto& b) { b[offsetof(layout::FileHeader, list_count)] = 16; }},
+      {"unknown list action", [&](auto& b) { b[header.lists.offset + offsetof(layout::ListRecord, action)] = 9; }},
+      {"bad character in list name", [&](auto& b) { b[header.lists.offset + offsetof(layout::ListRecord, name)] = '/'; }},
       {"label hash does not match", [&](auto& b) { b[slot_at(1)] ^= 1; }},
       {"entry out of order", [&](auto& b) { b[slot_at(1) + 4] ^= 1; }},
       {"the root cannot be listed", [&](auto& b) { b[header.entries.offset] = 0x01; }},
@@ -120,8 +120,8 @@ TEST(SnapshotReaderTest, HostileStructureIsRejectedDespiteValidChecksum) {
          // The first TLD's label starts right after the root entry (2 bytes + 8 for its group).
          b[header.entries.offset + 10 + 2] = 'A';
        }},
-      {"entry count does not match", [&](auto& b) { b[offsetof(fmt::FileHeader, entry_count)] ^= 1; }},
-      {"slot section does not match", [&](auto& b) { b[offsetof(fmt::FileHeader, slot_count)] ^= 1; }},
+      {"entry count does not match", [&](auto& b) { b[offsetof(layout::FileHeader, entry_count)] ^= 1; }},
+      {"slot section does not match", [&](auto& b) { b[offsetof(layout::FileHeader, slot_count)] ^= 1; }},
       {"child group out of place", [&](auto& b) {
          b[header.entries.offset + 2] ^= 1;  // the root's first_child
        }},
@@ -147,7 +147,7 @@ TEST(SnapshotReaderTest, RandomDamageWithValidChecksumNeverCrashes) {
     auto bytes = original;
     const int changes = 1 + static_cast<int>(random() % 4);
     for (int i = 0; i < changes; ++i) {
-      const std::size_t at = fmt::kChecksummedFrom + random() % (bytes.size() - fmt::kChecksummedFrom);
+      const std::size_t at = layout::kChecksummedFrom + random() % (bytes.size() - layout::kChecksummedFrom);
       bytes[at] = static_cast<std::uint8_t>(random());
     }
     recompute_checksum(bytes);

@@ -51,9 +51,9 @@ TEST(SnapshotSwapTest, ReadersAlwaysSeeOneWholeSnapshotWhileWriterSwaps) {
       const int number = snapshot->number;
       const int pattern = number % kDistinctSnapshots;
       const int i = static_cast<int>(local_lookups % 64);
-      const bool n_blocked = snapshot->view.lookup("n" + std::to_string(i) + ".example").verdict == Verdict::kBlocked;
-      const bool own_blocked = snapshot->view.lookup("www.g" + std::to_string(number) + ".example").verdict == Verdict::kBlocked;
-      const bool next_blocked = snapshot->view.lookup("g" + std::to_string(number + 1) + ".example").verdict == Verdict::kBlocked;
+      const bool n_blocked = snapshot->view.lookup("n" + std::to_string(i) + ".example").listing == Listing::kBlocked;
+      const bool own_blocked = snapshot->view.lookup("www.g" + std::to_string(number) + ".example").listing == Listing::kBlocked;
+      const bool next_blocked = snapshot->view.lookup("g" + std::to_string(number + 1) + ".example").listing == Listing::kBlocked;
       if (n_blocked != (((i >> pattern) & 1) != 0) || !own_blocked || next_blocked) wrong_answers.fetch_add(1);
       int seen = newest_seen.load(std::memory_order_relaxed);
       while (number > seen && !newest_seen.compare_exchange_weak(seen, number)) {

@@ -118,7 +118,7 @@ TEST(StoppageConfigTest, OtherErrors) {
             "angle brackets, found \"javascript:alert(1)\"");
   EXPECT_EQ(config_error_of("stoppage:\n  help_url: 'https://a.example/\"><script>'\n"),
             "t.yaml:2:13: stoppage.help_url: expected an http:// or https:// URL without spaces, quotes or "
-            "angle brackets, found \"https://a.example/\"><script>\"");
+            "angle brackets, found \"https://a.example/\\x22><script>\"");
   EXPECT_EQ(config_error_of("stoppage:\n  mode: both\n"),
             "t.yaml:2:9: stoppage.mode: expected one of stop_page, public_check, found \"both\"");
   EXPECT_EQ(config_error_of("stoppage:\n  default_language: fi\n"),

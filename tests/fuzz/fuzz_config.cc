@@ -7,20 +7,13 @@
 #include <string_view>
 
 #include "core/config.h"
+#include "core/list_name.h"
 #include "core/name.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {
 
 constexpr std::string_view kSource = "fuzz.yaml";
-
-bool is_list_name(std::string_view name) {
-  return !name.empty() && name.size() <= dnsstop::snapshot_format::kMaxListNameLength &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                  c == '_' || c == '-';
-         });
-}
 
 bool is_printable_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
@@ -31,7 +24,7 @@ void check_lists(const dnsstop::Config& config) {
   DNSSTOP_FUZZ_CHECK(config.lists.size() <= dnsstop::snapshot_format::kMaxLists);
   for (std::size_t i = 0; i < config.lists.size(); ++i) {
     const dnsstop::ListConfig& list = config.lists[i];
-    DNSSTOP_FUZZ_CHECK(is_list_name(list.name));
+    DNSSTOP_FUZZ_CHECK(dnsstop::is_valid_list_name(list.name));
     for (std::size_t earlier = 0; earlier < i; ++earlier) DNSSTOP_FUZZ_CHECK(config.lists[earlier].name != list.name);
     DNSSTOP_FUZZ_CHECK(dnsstop::is_valid_action(static_cast<std::uint8_t>(list.action)));
     DNSSTOP_FUZZ_CHECK(list.ede_text.size() <= dnsstop::kMaxEdeTextBytes && is_printable_ascii(list.ede_text));

@@ -37,7 +37,7 @@ void check_compiles(const dnsstop::ParsedList& list) {
   for (const dnsstop::ListEntry& entry : list.entries) {
     distinct.emplace(entry.name, entry.scope);
     const dnsstop::LookupResult result = view.lookup(entry.name);
-    DNSSTOP_FUZZ_CHECK(result.verdict == dnsstop::Verdict::kBlocked && result.list == 0);
+    DNSSTOP_FUZZ_CHECK(result.listing == dnsstop::Listing::kBlocked && result.list == 0);
     DNSSTOP_FUZZ_CHECK(result.matched_labels == dnsstop::fuzz::label_count(entry.name));
     // A subtree entry's own name may also be an exact entry, which then decides.
     if (entry.scope == dnsstop::MatchScope::Exact) DNSSTOP_FUZZ_CHECK(result.scope == dnsstop::MatchScope::Exact);

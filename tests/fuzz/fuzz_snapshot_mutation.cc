@@ -17,18 +17,18 @@
 
 namespace {
 
-namespace fmt = dnsstop::snapshot_format;
+namespace layout = dnsstop::snapshot_format;
 
 constexpr std::size_t kEditBytes = 3;
 
 void apply_edits(std::span<const std::uint8_t> edits, std::uint8_t* snapshot, std::size_t size) {
-  const std::size_t editable = size - fmt::kChecksummedFrom;
+  const std::size_t editable = size - layout::kChecksummedFrom;
   for (std::size_t at = 0; at + kEditBytes <= edits.size(); at += kEditBytes) {
     const std::size_t raw_offset = edits[at] | (std::size_t{edits[at + 1]} << 8);
-    snapshot[fmt::kChecksummedFrom + raw_offset % editable] = edits[at + 2];
+    snapshot[layout::kChecksummedFrom + raw_offset % editable] = edits[at + 2];
   }
-  const std::uint64_t checksum = fmt::content_checksum(snapshot, size);
-  std::memcpy(snapshot + offsetof(fmt::FileHeader, checksum), &checksum, sizeof(checksum));
+  const std::uint64_t checksum = layout::content_checksum(snapshot, size);
+  std::memcpy(snapshot + offsetof(layout::FileHeader, checksum), &checksum, sizeof(checksum));
 }
 
 }  // namespace

@@ -127,15 +127,15 @@ inline const SnapshotView& fixed_snapshot() {
 }
 
 inline bool same_result(const LookupResult& a, const LookupResult& b) {
-  return a.verdict == b.verdict && a.list == b.list && a.matched_labels == b.matched_labels && a.scope == b.scope;
+  return a.listing == b.listing && a.list == b.list && a.matched_labels == b.matched_labels && a.scope == b.scope;
 }
 
 // What every listed result must satisfy, whatever the snapshot holds.
 inline void check_result(const SnapshotView& view, const LookupResult& result) {
-  if (result.verdict == Verdict::kUnlisted) return;
+  if (result.listing == Listing::kUnlisted) return;
   DNSSTOP_FUZZ_CHECK(result.list < view.list_count());
   DNSSTOP_FUZZ_CHECK(result.matched_labels >= 1);
-  DNSSTOP_FUZZ_CHECK((view.list(result.list).action == Action::kAllow) == (result.verdict == Verdict::kAllowed));
+  DNSSTOP_FUZZ_CHECK((view.list(result.list).action == Action::kAllow) == (result.listing == Listing::kAllowed));
 }
 
 // The labels of a wire name exactly when lookup_wire must take it as well-formed:
@@ -168,7 +168,7 @@ inline void check_wire_lookup(const SnapshotView& view, std::span<const std::uin
   check_result(view, result);
   const auto labels = wire_labels(wire_name);
   if (!labels || labels->empty()) {
-    DNSSTOP_FUZZ_CHECK(result.verdict == Verdict::kUnlisted);
+    DNSSTOP_FUZZ_CHECK(result.listing == Listing::kUnlisted);
     return;
   }
   DNSSTOP_FUZZ_CHECK(result.matched_labels <= labels->size());
@@ -176,7 +176,7 @@ inline void check_wire_lookup(const SnapshotView& view, std::span<const std::uin
   if (std::all_of(labels->begin(), labels->end(), is_plain_label)) {
     DNSSTOP_FUZZ_CHECK(same_result(view.lookup(presentation), result));
   }
-  if (result.verdict != Verdict::kUnlisted) {
+  if (result.listing != Listing::kUnlisted) {
     const std::string zone = ascii_lower(name_from_wire(wire_suffix(wire_name, result.matched_labels)));
     const std::string lower_presentation = ascii_lower(presentation);
     DNSSTOP_FUZZ_CHECK(zone == matched_entry_name(lower_presentation, result));

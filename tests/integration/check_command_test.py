@@ -88,14 +88,14 @@ class CheckCommandTest(unittest.TestCase):
         self.assertIn("does NOT block", out)
         self.assertIn("addresses: 198.51.100.1 2001:db8:2::1", out)
 
-    def test_nxdomain_without_ede_exits_2(self):
+    def test_nxdomain_without_ede_exits_3(self):
         code, out, _ = check("--server", self.server, "no-such-name.org")
-        self.assertEqual(code, 2, out)
+        self.assertEqual(code, 3, out)
         self.assertIn("cannot tell: NXDOMAIN without an extended DNS error", out)
 
-    def test_silent_server_exits_2(self):
+    def test_silent_server_exits_3(self):
         code, out, _ = check("--server", f"127.0.0.1:{h.free_port()}", CHECK_HOST)
-        self.assertEqual(code, 2, out)
+        self.assertEqual(code, 3, out)
         self.assertIn("cannot tell: no answer", out)
 
     def test_no_name_and_no_configuration_exits_2(self):

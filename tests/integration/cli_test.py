@@ -84,7 +84,7 @@ class CliTest(unittest.TestCase):
                               (("check", "--http-port", "70000", "x.test"), "--http-port: bad port '70000'"),
                               (("check", "--server", "127.0.0.1:53x", "x.test"), "--server: bad port '53x'"),
                               (("compile", "--created", "12abc", "-o", "x.snap", "x.txt"),
-                               "--created needs a Unix time, not '12abc'")):
+                               "--created: bad Unix time '12abc'")):
             with self.subTest(args=args):
                 result = run(*args)
                 self.assertEqual(result.returncode, 2, result.stderr)

@@ -404,6 +404,41 @@ class SyncTest(SyncTestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("accepted serial 1", result.stderr)
 
+    def test_keys_are_interchangeable_with_the_stock_minisign(self):
+        # dnsstop-publish signs with a key the stock tool made; dnsstop-sync accepts it.
+        run([MINISIGN, "-G", "-W", "-p", os.path.join(self.dir, "stock-made.pub"), "-s",
+             os.path.join(self.dir, "stock-made.key")])
+        self.publish("example.com\n", key="stock-made")
+        self.serve()
+        result = self.sync(self.config(keys=("stock-made",)))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("accepted serial 1", result.stderr)
+        # The stock tool signs with a key dnsstop-publish made, and verifies it.
+        data = os.path.join(self.case, "data.txt")
+        with open(data, "w") as text:
+            text.write("example.com\n")
+        run([MINISIGN, "-S", "-W", "-s", os.path.join(self.dir, "key.key"), "-m", data])
+        run([MINISIGN, "-V", "-p", os.path.join(self.dir, "key.pub"), "-m", data])
+
+    def test_password_protected_stock_key_reads_its_password_from_stdin(self):
+        # minisign's default key is scrypt-encrypted (1 GiB, about a second per use).
+        secret = os.path.join(self.case, "protected.key")
+        public = os.path.join(self.case, "protected.pub")
+        subprocess.run([MINISIGN, "-G", "-p", public, "-s", secret], input="correct horse\ncorrect horse\n",
+                       capture_output=True, text=True, timeout=120, check=True)
+        list_path = os.path.join(self.case, "input.list")
+        with open(list_path, "w") as listing:
+            listing.write("example.com\n")
+        command = [PUBLISH, "publish", "-s", secret, "-n", "police", list_path, self.publish_dir]
+        wrong = subprocess.run(command, input="wrong horse\n", capture_output=True, text=True, timeout=120)
+        self.assertEqual(wrong.returncode, 1, wrong.stderr)
+        self.assertIn("secret key: wrong password", wrong.stderr)
+        self.assertEqual(os.listdir(self.publish_dir), [])
+        right = subprocess.run(command, input="correct horse\n", capture_output=True, text=True, timeout=120)
+        self.assertEqual(right.returncode, 0, right.stderr)
+        manifest = os.path.join(self.publish_dir, "police.manifest")
+        run([MINISIGN, "-V", "-p", public, "-m", manifest])
+
     def test_each_rejection_keeps_the_last_good_list(self):
         config = self.first_sync()
         good = os.path.join(self.case, "good-1")

@@ -1,0 +1,41 @@
+// The programs' command lines: CLI11 (Debian libcli11-dev, see DEVELOPERS.md,
+// "Dependencies") with dnsstop's rules, so that dnsstop, dnsstop-publish,
+// dnsstop-sync and dnsstop-stoppage share one --help, one error format and one set
+// of exit codes, and read numbers the strict way every file format does.
+//
+// Main thread only (parse writes help and errors to stdout/stderr). Costs one pass
+// over the arguments.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/exit_code.h"
+
+namespace dnsstop::command_line {
+
+// The configuration file a program reads unless --config names another:
+// $DNSSTOP_CONFIG, or /etc/dnsstop/dnsstop.yaml.
+std::string default_config_path();
+
+// A number in [min, max] as core/decimal.h reads it: digits only, no sign, no
+// leading zero, no other base. CLI11's own conversion would take "010" for octal,
+// "0x50" for hex and wrap "-1"; this check runs on the text before it.
+// An error reads "--option: bad WHAT 'TEXT' (a decimal number MIN-MAX)".
+CLI::Validator decimal(std::uint64_t min, std::uint64_t max, const std::string& what);
+// A TCP or UDP port, 1-65535.
+CLI::Validator port();
+
+// An application with dnsstop's conventions: -h/--help, an error names the program
+// (and subcommand) and points at --help.
+void configure(CLI::App& app);
+
+// Parses argv into the options bound to `app`. Nothing: go on and run. A code: the
+// program is done and exits with it (kExitOk after --help, kExitUsage after an
+// error, both already printed).
+std::optional<int> parse(CLI::App& app, int argc, const char* const* argv);
+
+}  // namespace dnsstop::command_line
