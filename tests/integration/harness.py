@@ -26,6 +26,7 @@ OUTPUT_DIR = os.environ.get("DNSSTOP_OUTPUT_DIR", os.path.join(SOURCE_DIR, "buil
 UNBOUND = os.environ.get("DNSSTOP_UNBOUND")
 MODULE = os.environ.get("DNSSTOP_MODULE")
 DNSSTOP = os.path.join(OUTPUT_DIR, "bin/dnsstop")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 STOP_PAGE_V4 = "192.0.2.80"
 STOP_PAGE_V6 = "2001:db8::80"
@@ -543,6 +544,136 @@ def self_signed_certificate(key, certificate, subject_alt_name):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-days", "2", "-subj", f"/CN={common_name}", "-addext", f"subjectAltName={subject_alt_name}",
                     "-keyout", key, "-out", certificate], check=True, capture_output=True, timeout=60)
+
+
+def run(command, timeout=60, check=True):
+    """Runs `command` to its end, output captured as text; with `check`, a failure is
+    an AssertionError that shows the command, its exit status and what it printed."""
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{command} failed ({result.returncode}): {result.stdout}{result.stderr}")
+    return result
+
+
+class TestCa:
+    """A CA made here by the openssl CLI (P-256, valid two days) and the certificates
+    it issued: `server_cert`/`server_key` for a server on 127.0.0.1 (also named
+    localhost); with `test_certificates`, also `wrong_cert`/`wrong_key` for another
+    name and `client_cert`/`client_key` for mutual TLS. Files in `directory`."""
+
+    def __init__(self, directory, subject="dnsstop test CA", test_certificates=True):
+        self.directory = directory
+        self.cert = self.path("ca.pem")
+        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+             "-days", "2", "-keyout", self.path("ca.key"), "-out", self.cert, "-subj", f"/CN={subject}"])
+        self.server_cert, self.server_key = self.issue("server", "127.0.0.1", "IP:127.0.0.1,DNS:localhost")
+        if test_certificates:
+            self.wrong_cert, self.wrong_key = self.issue("wrong", "wrong.example", "DNS:wrong.example")
+            self.client_cert, self.client_key = self.issue("client", "resolver.example", "DNS:resolver.example")
+
+    def path(self, name):
+        return os.path.join(self.directory, name)
+
+    def issue(self, name, common_name, alt_name):
+        key, csr, cert, ext = (self.path(f"{name}.{suffix}") for suffix in ("key", "csr", "pem", "ext"))
+        with open(ext, "w") as out:
+            out.write(f"subjectAltName={alt_name}\n")
+        run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+             "-out", csr, "-subj", f"/CN={common_name}"])
+        run(["openssl", "x509", "-req", "-in", csr, "-CA", self.cert, "-CAkey", self.path("ca.key"),
+             "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert])
+        return cert, key
+
+
+class Nginx:
+    """nginx (Debian's nginx-light) on 127.0.0.1 serving the directory `root`: HTTPS
+    with the CA's server certificate on `https_port`; with `test_servers`, also HTTPS
+    with a certificate for another name (`wrong_port`), HTTPS that requires a client
+    certificate from the CA (`mutual_port`), plain HTTP (`http_port`), a manifest
+    that fails with HTTP 500 (/broken/police.manifest) and a redirect to plain HTTP
+    (/to-plain-http/). Runs in the foreground; every file in `directory`."""
+
+    def __init__(self, directory, ca, root, test_servers=True):
+        # Ports are picked free but may be taken before nginx binds them (other tests
+        # run at the same time): then nginx exits, and it is started on other ports.
+        for attempt in range(5):
+            self.start(directory, ca, root, test_servers)
+            wait_until(lambda: not self.process.alive() or self.listening(), 15, "nginx to listen")
+            # Listening is not enough: nginx exits just after when one of its other
+            # sockets cannot be bound. Look once more.
+            time.sleep(0.2)
+            if self.process.alive():
+                return
+            self.process.stop()
+        raise RuntimeError(f"nginx did not start; see {self.error_log}")
+
+    def start(self, directory, ca, root, test_servers):
+        self.https_port = free_port()
+        self.error_log = os.path.join(directory, "nginx-error.log")
+        temp = os.path.join(directory, "nginx-temp")
+        os.makedirs(temp, exist_ok=True)
+        # As root, nginx's workers would run as nobody; keep them as the files' owner.
+        user = "user root;" if os.geteuid() == 0 else ""
+        servers = f"""    server {{
+        listen 127.0.0.1:{self.https_port} ssl;
+        ssl_certificate {ca.server_cert};
+        ssl_certificate_key {ca.server_key};
+"""
+        if test_servers:
+            self.wrong_port, self.mutual_port, self.http_port = free_port(), free_port(), free_port()
+            servers += f"""        location = /broken/police.manifest {{ return 500; }}
+        location /to-plain-http/ {{ return 301 http://127.0.0.1:{self.http_port}/; }}
+    }}
+    server {{
+        listen 127.0.0.1:{self.wrong_port} ssl;
+        ssl_certificate {ca.wrong_cert};
+        ssl_certificate_key {ca.wrong_key};
+    }}
+    server {{
+        listen 127.0.0.1:{self.mutual_port} ssl;
+        ssl_certificate {ca.server_cert};
+        ssl_certificate_key {ca.server_key};
+        ssl_client_certificate {ca.cert};
+        ssl_verify_client on;
+    }}
+    server {{
+        listen 127.0.0.1:{self.http_port};
+"""
+        self.config = os.path.join(directory, "nginx.conf")
+        with open(self.config, "w") as out:
+            out.write(f"""{user}
+daemon off;
+worker_processes 1;
+pid {directory}/nginx.pid;
+error_log {self.error_log};
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp};
+    proxy_temp_path {temp};
+    fastcgi_temp_path {temp};
+    uwsgi_temp_path {temp};
+    scgi_temp_path {temp};
+    default_type application/octet-stream;
+    root {root};
+{servers}    }}
+}}
+""")
+        # -e: the error log from the very start (nginx's default is /var/log/nginx).
+        self.process = Process([NGINX, "-c", self.config, "-e", self.error_log], os.path.join(directory, "nginx.log"))
+
+    def listening(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.https_port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def url(self, path, port=None):
+        return f"https://127.0.0.1:{port or self.https_port}/{path}"
+
+    def stop(self):
+        self.process.stop()
 
 
 class TempDir:
