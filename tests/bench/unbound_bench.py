@@ -31,14 +31,11 @@ import itertools
 import json
 import os
 import platform
-import random
 import re
 import resource
 import shutil
 import signal
-import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -48,8 +45,11 @@ from dataclasses import asdict, dataclass, field
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import dns.exception  # noqa: E402
+import dns.rcode  # noqa: E402
+import dns.rdatatype  # noqa: E402
 from harness import (STOP_PAGE_V4, STOP_PAGE_V6, DnsstopConfig, Hierarchy, Nsd, Process, free_port,  # noqa: E402
-                     resolver_conf)
+                     query, resolver_conf)
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The Unbound under test and the module built for it (tests/bench/run.sh names one
@@ -188,56 +188,20 @@ def top_level_domains(workload):
     return sorted(set().union(*map(last_labels, files)))
 
 
-# --- DNS over UDP, just enough to check an answer ----------------------------------
-
-def encode_name(name):
-    return b"".join(bytes([len(label)]) + label.encode() for label in name.rstrip(".").split(".")) + b"\0"
-
-
-def skip_name(message, offset):
-    while True:
-        length = message[offset]
-        if length & 0xC0 == 0xC0:
-            return offset + 2
-        if length == 0:
-            return offset + 1
-        offset += 1 + length
-
-
-def answer_addresses(message):
-    """The A and AAAA addresses of a response's answer section; None unless NOERROR."""
-    _, flags, questions, answers = struct.unpack("!HHHH", message[:8])
-    if flags & 0x000F != 0:
-        return None
-    offset = 12
-    for _ in range(questions):
-        offset = skip_name(message, offset) + 4
-    addresses = []
-    for _ in range(answers):
-        offset = skip_name(message, offset)
-        rtype, _, _, length = struct.unpack("!HHIH", message[offset:offset + 10])
-        rdata = message[offset + 10:offset + 10 + length]
-        if rtype in (1, 28):
-            addresses.append(socket.inet_ntop(socket.AF_INET if rtype == 1 else socket.AF_INET6, rdata))
-        offset += 10 + length
-    return addresses
-
+# --- DNS over UDP, to check an answer ------------------------------------------------
 
 def query_addresses(port, name, rtype="A", timeout=0.2):
-    """Asks 127.0.0.1:port once; None without a NOERROR answer."""
-    query_id = random.randrange(1 << 16)
-    packet = (struct.pack("!HHHHHH", query_id, 0x0100, 1, 0, 0, 0) + encode_name(name)
-              + struct.pack("!HH", 28 if rtype == "AAAA" else 1, 1))
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.settimeout(timeout)
-        try:
-            udp.sendto(packet, ("127.0.0.1", port))
-            while True:
-                response, _ = udp.recvfrom(65535)
-                if response[:2] == packet[:2]:
-                    return answer_addresses(response)
-        except OSError:  # a timeout, or ICMP port unreachable before the server binds
-            return None
+    """Asks 127.0.0.1:port once (harness.query); the answer's A and AAAA addresses,
+    None without a NOERROR answer (a timeout, or ICMP port unreachable before the
+    server binds)."""
+    try:
+        reply = query(port, name, rtype, timeout=timeout)
+    except (dns.exception.DNSException, OSError):
+        return None
+    if reply.rcode() != dns.rcode.NOERROR:
+        return None
+    return [rdata.address for rrset in reply.answer if rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)
+            for rdata in rrset]
 
 
 # --- the upstream ------------------------------------------------------------------

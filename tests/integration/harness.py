@@ -1,7 +1,8 @@
 """Real servers on loopback for dnsstop's integration tests.
 
 NSD serves a test root zone (so the dynlib Unbound iterates against it as its only
-root server), Unbound runs with the dnsstop module, and `dig` asks the questions.
+root server), Unbound runs with the dnsstop module, nginx serves lists over HTTPS
+with a test CA, and `query` (dnspython) or `dig` asks the questions.
 Every process listens on 127.0.0.1 only, on a port picked free; Unbound may send
 only from 127.0.0.1 and knows no root but NSD, so nothing can leave the machine.
 Paths come from the environment that CTest sets (see tests/CMakeLists.txt).
@@ -11,13 +12,21 @@ import os
 import random
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+
+import dns.edns
+import dns.exception
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import yaml
 
 SOURCE_DIR = os.environ.get("DNSSTOP_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 OUTPUT_DIR = os.environ.get("DNSSTOP_OUTPUT_DIR", os.path.join(SOURCE_DIR, "build"))
@@ -64,8 +73,23 @@ xn--bcher-kva.example. A  198.51.100.5
 PORT_TAKEN = re.compile(r"could not open ports|Address already in use")
 
 
-def free_port():
-    """A port free for both TCP and UDP on 127.0.0.1 (DNS servers bind both)."""
+def free_port(candidates=None):
+    """A port free for both TCP and UDP on 127.0.0.1 (DNS servers bind both): the
+    first free one of `candidates` when given, else one the kernel picks. Another
+    program may still take it before the server binds it."""
+    def free_for_both(port):
+        try:
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                with socket.socket(socket.AF_INET, kind) as probe:
+                    probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+    if candidates is not None:
+        for port in candidates:
+            if free_for_both(port):
+                return port
+        raise RuntimeError(f"no port of {candidates} is free for both TCP and UDP on 127.0.0.1")
     for _ in range(100):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
             tcp.bind(("127.0.0.1", 0))
@@ -79,6 +103,15 @@ def free_port():
     raise RuntimeError("no port is free for both TCP and UDP on 127.0.0.1")
 
 
+def listening(port, address="127.0.0.1"):
+    """Whether something accepts TCP connections on address:port."""
+    try:
+        with socket.create_connection((address, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def wait_until(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -90,15 +123,56 @@ def wait_until(predicate, timeout, what):
 
 @dataclass
 class Answer:
+    """A reply as the tests compare it, from dig's output (`dig`) or from a
+    dns.message (`ask`): sections as (owner, type, data) in presentation form, owners
+    lower case with the trailing dot, flags lower case as dig shows them."""
     status: str
     flags: set
     records: list  # answer section: (name, type, data)
     authority: list  # authority section: (name, type, data)
     ede: list  # (code, text)
     text: str
+    message: dns.message.Message = None  # the reply itself, when it came from `query`
 
     def data(self, rtype):
         return sorted(data for _, t, data in self.records if t == rtype)
+
+    @classmethod
+    def of(cls, message):
+        def section(rrsets):
+            return [(rrset.name.to_text().lower(), dns.rdatatype.to_text(rrset.rdtype), rdata.to_text())
+                    for rrset in rrsets for rdata in rrset]
+        ede = [(option.code, option.text or "") for option in message.options if option.otype == dns.edns.EDE]
+        return cls(dns.rcode.to_text(message.rcode()), set(dns.flags.to_text(message.flags).lower().split()),
+                   section(message.answer), section(message.authority), ede, message.to_text(), message)
+
+
+NO_ANSWER = Answer("NO ANSWER", set(), [], [], [], "(no reply)")
+
+
+def query(port, name, rtype="A", *, server="127.0.0.1", tcp=False, edns=True, payload=1232, options=(),
+          recurse=True, ad=True, cd=False, dnssec=False, timeout=3):
+    """Sends one question to the DNS server at server:port and returns its reply, a
+    dns.message.Message. UDP unless `tcp`; EDNS version 0 with `payload` and the EDNS
+    `options` (dns.edns.Option) unless `edns` is false; header flags RD (`recurse`),
+    AD, CD and the DO bit (`dnssec`) as given. The defaults are dig's, so that a
+    question reads the same asked either way. Raises dns.exception.Timeout when no
+    reply comes within `timeout` seconds, OSError when the server refuses (TCP)."""
+    request = dns.message.make_query(name, rtype, use_edns=0 if edns else False, payload=payload,
+                                     options=list(options), want_dnssec=dnssec)
+    for wanted, flag in ((recurse, dns.flags.RD), (ad, dns.flags.AD), (cd, dns.flags.CD)):
+        request.flags = request.flags | flag if wanted else request.flags & ~flag
+    send = dns.query.tcp if tcp else dns.query.udp
+    return send(request, server, port=port, timeout=timeout)
+
+
+def ask(port, name, rtype="A", **options):
+    """`query` summarised as an Answer; NO_ANSWER when nothing (or nothing that parses)
+    came back in time."""
+    try:
+        return Answer.of(query(port, name, rtype, **options))
+    except (dns.exception.DNSException, OSError):
+        return NO_ANSWER
 
 
 def parse_dig(output):
@@ -199,8 +273,12 @@ remote-control:
         nsd = shutil.which("nsd") or "/usr/sbin/nsd"
         self.process = Process(wrap([nsd, "-d", "-c", self.config]), os.path.join(directory, "nsd.log"))
         first_zone = next(iter(zones or {".": None}))
-        wait_until(lambda: dig(self.port, first_zone, "SOA", "+norecurse", server=address).status == "NOERROR", 15,
-                   "NSD to answer")
+        try:
+            wait_until(lambda: ask(self.port, first_zone, "SOA", recurse=False, server=address).status == "NOERROR",
+                       15, "NSD to answer")
+        except BaseException:
+            self.process.stop()
+            raise
 
     def queries(self):
         """Queries received since start, from NSD's own statistics."""
@@ -271,16 +349,16 @@ class ServfailServer(UdpServer):
         super().__init__(address, port)
 
     def handle(self, query, client):
-        if len(query) < 12:
-            return
+        try:
+            request = dns.message.from_wire(query)
+        except dns.exception.DNSException:
+            return  # not a DNS query: nothing to answer
         self.queries += 1
-        flags = (query[2] & 0x79 | 0x84) << 8 | 0x02  # QR, AA, opcode and RD kept; RCODE 2
-        # The question only: an EDNS record would need answering in kind.
-        question_end = 12
-        while question_end < len(query) and query[question_end] != 0:
-            question_end += query[question_end] + 1
-        self.socket.sendto(query[:2] + flags.to_bytes(2, "big") + b"\x00\x01\x00\x00\x00\x00\x00\x00" +
-                           query[12:question_end + 5], client)
+        reply = dns.message.make_response(request)
+        reply.flags |= dns.flags.AA  # beside QR, RD and the opcode, which make_response keeps
+        reply.set_rcode(dns.rcode.SERVFAIL)
+        reply.use_edns(False)  # the question only: an EDNS record would need answering in kind
+        self.socket.sendto(reply.to_wire(), client)
 
 
 class Hierarchy:
@@ -400,6 +478,25 @@ $TTL 300
             server.stop()
 
 
+class _IndentedDumper(yaml.SafeDumper):
+    """Indents a list under its key, as etc/dnsstop.yaml does."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
+def yaml_text(data):
+    """A configuration given as data (dicts, lists, strings, numbers) as YAML text,
+    keys in the order given, every string quoted where YAML needs it."""
+    return yaml.dump(data, Dumper=_IndentedDumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def write_yaml(path, data):
+    with open(path, "w") as out:
+        out.write(yaml_text(data))
+    return path
+
+
 @dataclass
 class DnsstopConfig:
     snapshot: str
@@ -415,29 +512,21 @@ class DnsstopConfig:
     stoppage_ipv6: list = field(default_factory=lambda: [STOP_PAGE_V6])
     protected_names: list = field(default_factory=list)
 
-    def yaml(self):
-        lines = [
-            "snapshot:",
-            f"  path: {self.snapshot}",
-            f"  when_missing: {self.when_missing}",
-            "  check_interval_ms: 100",
-            "answers:",
-            "  stoppage_ipv4: [" + ", ".join(self.stoppage_ipv4) + "]",
-            "  stoppage_ipv6: [" + ", ".join(f'"{address}"' for address in self.stoppage_ipv6) + "]",
-            f"  ttl: {self.ttl}",
-            "lists:",
-        ]
-        for entry in self.lists:
-            lines.append(f"  - name: {entry['name']}")
-            for key in ("action", "ede_code", "ede_text"):
-                if key in entry:
-                    value = entry[key]
-                    lines.append(f"    {key}: " + (f"\"{value}\"" if isinstance(value, str) and key == "ede_text" else str(value)))
+    def data(self):
+        data = {
+            "snapshot": {"path": self.snapshot, "when_missing": self.when_missing, "check_interval_ms": 100},
+            "answers": {"stoppage_ipv4": list(self.stoppage_ipv4), "stoppage_ipv6": list(self.stoppage_ipv6),
+                        "ttl": self.ttl},
+            "lists": [dict(entry) for entry in self.lists],
+        }
         if self.protected_names:
-            lines.append("protected_names: [" + ", ".join(self.protected_names) + "]")
+            data["protected_names"] = list(self.protected_names)
         if self.metrics_textfile:
-            lines += ["metrics:", f"  textfile: {self.metrics_textfile}", "  interval_seconds: 1"]
-        return "\n".join(lines) + "\n"
+            data["metrics"] = {"textfile": self.metrics_textfile, "interval_seconds": 1}
+        return data
+
+    def yaml(self):
+        return yaml_text(self.data())
 
 
 def resolver_conf(directory, port, upstream, module_config, threads=1, verbosity=1, server_extra="",
@@ -486,21 +575,23 @@ class Unbound:
     PORT_ATTEMPTS = 3
 
     def __init__(self, directory, upstream, dnsstop_config, threads=1, extra="", binary=UNBOUND,
-                 module_config="dynlib validator iterator", sections=""):
+                 module_config="dynlib validator iterator", sections="", ports=None):
+        """dnsstop_config: a DnsstopConfig, or the text of dnsstop.yaml; ports: the
+        ports to answer on, the first free one taken (default: any free port)."""
         for attempt in range(self.PORT_ATTEMPTS):
-            self.start(directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections)
+            self.start(directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections, ports)
             if self.process.alive() or not PORT_TAKEN.search(self.log_text()) or attempt + 1 == self.PORT_ATTEMPTS:
                 return
             self.process.stop()
 
-    def start(self, directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections):
+    def start(self, directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections, ports):
         if binary is None or MODULE is None:
             raise RuntimeError("DNSSTOP_UNBOUND and DNSSTOP_MODULE name the Unbound and its module: run under ctest")
-        self.port = free_port()
+        self.port = free_port(ports)
         self.directory = directory
         self.config_path = os.path.join(directory, "dnsstop.yaml")
         with open(self.config_path, "w") as out:
-            out.write(dnsstop_config.yaml())
+            out.write(dnsstop_config if isinstance(dnsstop_config, str) else dnsstop_config.yaml())
         self.unbound_conf = os.path.join(directory, "unbound.conf")
         with open(self.unbound_conf, "w") as out:
             out.write(resolver_conf(directory, self.port, upstream, module_config, threads=threads,
@@ -508,8 +599,12 @@ class Unbound:
                                     sections=f'dynlib:\n    dynlib-file: "{MODULE}"\n' + sections))
         env = dict(os.environ, DNSSTOP_CONFIG=self.config_path)
         self.process = Process([binary, "-d", "-c", self.unbound_conf], os.path.join(directory, "unbound.log"), env)
-        wait_until(lambda: not self.process.alive() or dig(self.port, "clean.org").status != "NO ANSWER", 20,
-                   "Unbound to answer")
+        try:
+            wait_until(lambda: not self.process.alive() or ask(self.port, "clean.org").status != "NO ANSWER", 20,
+                       "Unbound to answer")
+        except BaseException:
+            self.process.stop()
+            raise
 
     def log_text(self):
         return self.process.log_text()
@@ -598,7 +693,11 @@ class Nginx:
         # run at the same time): then nginx exits, and it is started on other ports.
         for attempt in range(5):
             self.start(directory, ca, root, test_servers)
-            wait_until(lambda: not self.process.alive() or self.listening(), 15, "nginx to listen")
+            try:
+                wait_until(lambda: not self.process.alive() or listening(self.https_port), 15, "nginx to listen")
+            except BaseException:
+                self.process.stop()
+                raise
             # Listening is not enough: nginx exits just after when one of its other
             # sockets cannot be bound. Look once more.
             time.sleep(0.2)
@@ -661,13 +760,6 @@ http {{
 """)
         # -e: the error log from the very start (nginx's default is /var/log/nginx).
         self.process = Process([NGINX, "-c", self.config, "-e", self.error_log], os.path.join(directory, "nginx.log"))
-
-    def listening(self):
-        try:
-            with socket.create_connection(("127.0.0.1", self.https_port), timeout=1):
-                return True
-        except OSError:
-            return False
 
     def url(self, path, port=None):
         return f"https://127.0.0.1:{port or self.https_port}/{path}"

@@ -65,29 +65,23 @@ class SyncConfig:
         self.path = os.path.join(directory, "dnsstop.yaml")
         self.metrics_port = None
 
-    def yaml(self):
-        keys = "".join(f"      - {key}\n" for key in self.keys)
-        options = "".join(f"    {key}: {value}\n" for key, value in self.options.items())
-        return f"""snapshot:
-  path: {self.snapshot}
-  check_interval_ms: 100
-answers:
-  stoppage_ipv4: [{h.STOP_PAGE_V4}]
-  ttl: 60
-lists:
-  - name: police
-    action: stoppage
-    url: {self.url}
-    ca_file: {self.ca.cert}
-    public_keys:
-{keys}{options}{self.protected_yaml()}sync:
-  state_dir: {self.directory}/state
-  metrics_textfile: {self.metrics}
-  timeout_seconds: 2
-""" + (f"  metrics_listen: [127.0.0.1:{self.metrics_port}]\n" if self.metrics_port else "")
+    def data(self):
+        police = {"name": "police", "action": "stoppage", "url": self.url, "ca_file": self.ca.cert,
+                  "public_keys": list(self.keys), **self.options}
+        sync = {"state_dir": f"{self.directory}/state", "metrics_textfile": self.metrics, "timeout_seconds": 2}
+        if self.metrics_port:
+            sync["metrics_listen"] = [f"127.0.0.1:{self.metrics_port}"]
+        data = {"snapshot": {"path": self.snapshot, "check_interval_ms": 100},
+                "answers": {"stoppage_ipv4": [h.STOP_PAGE_V4], "ttl": 60}}
+        if self.protected_names:
+            data["protected_names"] = self.protected_names
+        # lists, then sync, last: the RPZ test adds lists before `sync:` and keys after it.
+        data["lists"] = [police]
+        data["sync"] = sync
+        return data
 
-    def protected_yaml(self):
-        return f"protected_names: [{', '.join(self.protected_names)}]\n" if self.protected_names else ""
+    def yaml(self):
+        return h.yaml_text(self.data())
 
     def write(self):
         with open(self.path, "w") as out:
@@ -187,7 +181,7 @@ class SyncTestCase(unittest.TestCase):
 
     def assert_blocked(self, name, blocked=True):
         def check():
-            answer = h.dig(self.unbound.port, name)
+            answer = h.ask(self.unbound.port, name)
             return (answer.data("A") == [h.STOP_PAGE_V4]) == blocked
         h.wait_until(check, 5, f"{name} to be {'blocked' if blocked else 'resolved'}")
 
