@@ -153,11 +153,12 @@ NO_ANSWER = Answer("NO ANSWER", set(), [], [], [], "(no reply)")
 def query(port, name, rtype="A", *, rdclass="IN", server="127.0.0.1", tcp=False, edns=True, payload=1232,
           options=(), recurse=True, ad=True, cd=False, dnssec=False, timeout=3):
     """Sends one question (of class `rdclass`) to the DNS server at server:port and
-    returns its reply, a dns.message.Message. UDP unless `tcp`; EDNS version 0 with `payload` and the EDNS
-    `options` (dns.edns.Option) unless `edns` is false; header flags RD (`recurse`),
-    AD, CD and the DO bit (`dnssec`) as given. The defaults are dig's, so that a
-    question reads the same asked either way. Raises dns.exception.Timeout when no
-    reply comes within `timeout` seconds, OSError when the server refuses (TCP)."""
+    returns its reply, a dns.message.Message. UDP unless `tcp`; EDNS version 0 with
+    `payload` and the EDNS `options` (dns.edns.Option) unless `edns` is false; header
+    flags RD (`recurse`), AD, CD and the DO bit (`dnssec`) as given. The defaults are
+    dig's, so that a question reads the same asked either way. Raises
+    dns.exception.Timeout when no reply comes within `timeout` seconds, OSError when
+    the server refuses (TCP)."""
     request = dns.message.make_query(name, rtype, rdclass, use_edns=0 if edns else False, payload=payload,
                                      options=list(options), want_dnssec=dnssec)
     for wanted, flag in ((recurse, dns.flags.RD), (ad, dns.flags.AD), (cd, dns.flags.CD)):

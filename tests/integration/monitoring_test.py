@@ -134,9 +134,11 @@ class SyncDaemon:
         config = h.write_yaml(os.path.join(directory, "sync.yaml"), {
             "snapshot": {"path": snapshot},
             "answers": {"stoppage_ipv4": [h.STOP_PAGE_V4]},
-            "lists": [{"name": "police", "action": "stoppage", "url": f"https://127.0.0.1:{h.free_port()}/police.manifest",
-                       "public_keys": [public_key], "poll_seconds": 1}],
-            "sync": {"state_dir": f"{directory}/state", "timeout_seconds": 2, "metrics_listen": [f"127.0.0.1:{self.port}"]},
+            "lists": [{"name": "police", "action": "stoppage",
+                       "url": f"https://127.0.0.1:{h.free_port()}/police.manifest", "public_keys": [public_key],
+                       "poll_seconds": 1}],
+            "sync": {"state_dir": f"{directory}/state", "timeout_seconds": 2,
+                     "metrics_listen": [f"127.0.0.1:{self.port}"]},
         })
         self.process = h.Process([SYNC, "--config", config], os.path.join(directory, "sync.log"))
         h.wait_until(lambda: not self.process.alive() or http_get(f"http://127.0.0.1:{self.port}/metrics")[0] == 200,

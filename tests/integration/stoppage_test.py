@@ -95,7 +95,8 @@ class StopPageServer:
             self.certificate = os.path.join(directory, "cert.pem")
             key = os.path.join(directory, "key.pem")
             h.self_signed_certificate(key, self.certificate, f"DNS:{CHECK_HOST}")
-            settings.update(https_listen=[f"127.0.0.1:{self.https_port}"], tls_certificate=self.certificate, tls_key=key)
+            settings.update(https_listen=[f"127.0.0.1:{self.https_port}"], tls_certificate=self.certificate,
+                            tls_key=key)
         h.write_yaml(self.config_path, {"snapshot": {"path": snapshot, "check_interval_ms": 100},
                                         "stoppage": {**settings, **(extra or {})}})
         self.process = h.Process([STOPPAGE, "--config", self.config_path],
