@@ -46,7 +46,7 @@ ifeq ($(SANITIZE),)
 endif
 
 run: build
-	scripts/run-local.sh
+	scripts/run-local.py
 
 bench: build
 	tests/bench/run.sh $(OUT_DIR)

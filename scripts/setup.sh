@@ -46,6 +46,8 @@ PACKAGES=(
   debootstrap systemd
   # process and network tools used by scripts and tests
   procps iproute2 python3
+  # the Python tests' DNS messages (harness.query) and the YAML of their configurations
+  python3-dnspython python3-yaml
   # the alert rules' tests (promtool) and the monitoring test's Prometheus and node_exporter;
   # installed with their services kept off (keep_services_off)
   prometheus prometheus-node-exporter

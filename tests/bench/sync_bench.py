@@ -31,11 +31,11 @@ def timed(command):
 def main():
     with h.TempDir() as directory:
         os.chmod(directory, 0o755)
-        ca = s.TestCa(directory)
+        ca = h.TestCa(directory)
         www = os.path.join(directory, "www")
         publish_dir = os.path.join(www, "lists")
         os.makedirs(publish_dir)
-        nginx = s.Nginx(directory, ca, www)
+        nginx = h.Nginx(directory, ca, www)
         try:
             subprocess.run([s.PUBLISH, "keygen", "-p", f"{directory}/k.pub", "-s", f"{directory}/k.key"], check=True,
                            capture_output=True)

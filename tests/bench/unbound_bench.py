@@ -25,31 +25,40 @@ DNSPERF_SECONDS (length of each measured dnsperf run, default 10).
 Everything runs on 127.0.0.1: NSD serves a root zone with a wildcard under each TLD
 the names use, so every unlisted name resolves without leaving the machine; every
 Unbound sends only from 127.0.0.1 and knows no root server but NSD.
+
+This file starts the instances and runs the rounds; beside it, bench_workload.py
+(the list, the query files, the schedule, the hot swap's versions),
+process_meters.py (CPU placement, CPU time, memory), dnsperf_runs.py (driving
+dnsperf) and bench_report.py (ratios, verdicts, tables, JSON).
 """
 
-import itertools
 import json
 import os
-import platform
-import random
 import re
-import resource
 import shutil
 import signal
-import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import dns.exception  # noqa: E402
+import dns.rcode  # noqa: E402
+import dns.rdatatype  # noqa: E402
+from bench_report import (TARGETS, json_ready, log, machine, markdown_table, ratio, recursion_table,  # noqa: E402
+                          verdicts, with_ratios)
+from bench_workload import (QUERY_SETS, RECURSION_SCHEDULE, SCHEDULE, SWAP_BEFORE_SECONDS,  # noqa: E402
+                            SWAP_INTERVAL_S, SWAP_VARIANTS, SWAP_VERSIONS, SWAP_WAIT_S, ListVersions,
+                            generate_workload, listed_names, top_level_domains)
+from dnsperf_runs import LATENCY_RATE, LATENCY_SECONDS, OUTSTANDING_QUERIES, dnsperf, fastest  # noqa: E402
 from harness import (STOP_PAGE_V4, STOP_PAGE_V6, DnsstopConfig, Hierarchy, Nsd, Process, free_port,  # noqa: E402
-                     resolver_conf)
+                     query, resolver_conf)
+from process_meters import CLIENT_CPUS, CPUS, UNBOUND_CPU, memory_available_bytes, pinned, status_mb  # noqa: E402
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The Unbound under test and the module built for it (tests/bench/run.sh names one
@@ -57,43 +66,6 @@ SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__f
 UNBOUND = os.environ["DNSSTOP_UNBOUND"]
 MODULE = os.environ["DNSSTOP_MODULE"]
 UNBOUND_VERSION = re.search(r"/unbound-([0-9.]+)/", MODULE).group(1)
-
-LIST_SEED = 20240601
-MIX_QUERIES = 100_000  # dnsperf loops the file, so its length only sets the cycle
-MIX_DISTINCT_UNLISTED = 10_000
-MIX_LISTED_SHARE = 0.01
-LISTED_QUERIES = 100_000
-# Never-seen names must not run out within one measured run at any plausible rate.
-MISS_QUERIES = 1_000_000
-WWW_SHARE = 1 / 3
-AAAA_SHARE = 1 / 3
-
-# The targets put dnsstop within a few percent of plain Unbound, far less than a
-# neighbour's build takes from a run on a shared machine. So those two run in
-# alternating rounds, each a fresh instance, and each figure keeps its best round
-# (noise only ever slows a run down); RPZ and local-zone, far off and slow to load,
-# run once.
-SCHEDULE = ["plain", "dnsstop", "rpz", "local-zone", "plain", "dnsstop", "plain", "dnsstop"]
-QUERY_SETS = ["cached_mix", "all_listed", "cache_miss"]
-OUTSTANDING_QUERIES = 100
-# Latency percentiles come from a separate, rate-limited run: at saturation every
-# query waits behind dnsperf's queue (latency = outstanding / qps), which says
-# nothing throughput does not. The rate is well below every instance's capacity.
-LATENCY_RATE = 10_000
-LATENCY_SECONDS = 5
-
-# Hot swap under load: while dnsperf sends the cached mix at LATENCY_RATE, a new
-# version of the list, with SWAP_CHANGED_SHARE of the previous version's names
-# replaced, is due every SWAP_INTERVAL_S, SWAP_VERSIONS times, after a
-# SWAP_BEFORE_SECONDS run at the same rate to compare latency with.
-SWAP_VARIANTS = ("dnsstop", "rpz")
-SWAP_VERSIONS = 30
-SWAP_INTERVAL_S = 1.0
-SWAP_CHANGED_SHARE = 0.01
-SWAP_BEFORE_SECONDS = 10
-# How long the phase waits for a newly listed name to be blocked, and for one
-# publication: an RPZ reload of 1M names takes about as long as RPZ's start.
-SWAP_WAIT_S = 240
 
 WILDCARD_V4 = "198.51.100.7"
 WILDCARD_V6 = "2001:db8:7::7"
@@ -106,138 +78,21 @@ BYTES_PER_NAME = {"plain": 0, "dnsstop": 40, "rpz": 3600, "local-zone": 1700}
 BASE_BYTES = 512 << 20
 MEMORY_SHARE_ALLOWED = 0.6
 
-TARGETS = {"cached_mix": 0.97, "all_listed": 0.9, "cache_miss": 0.95, "rss_growth_vs_rpz": 1 / 50, "ready_s": 1.0,
-           "swap_lost_queries": 0, "swap_p99_during_vs_before": 1.5, "swap_blocked_after_s": 1.0}
 
-
-def log(message):
-    print(f"unbound-bench: {message}", file=sys.stderr, flush=True)
-
-
-# --- placement: Unbound gets a core to itself ------------------------------------
-
-CPUS = sorted(os.sched_getaffinity(0))
-UNBOUND_CPU = CPUS[-1] if len(CPUS) > 1 else None
-CLIENT_CPUS = ",".join(map(str, CPUS[:-1] if len(CPUS) > 1 else CPUS))
-
-
-def pinned(command, cpus):
-    """The command bound to the given CPUs, so that dnsperf and NSD never take turns
-    with the one Unbound worker on its core."""
-    return ["taskset", "-c", str(cpus), *command] if cpus is not None else command
-
-
-# --- test data -------------------------------------------------------------------
-
-@dataclass
-class Workload:
-    list_path: str
-    name_count: int
-    probe_name: str  # a listed name asked until the instance answers it
-    mix: str
-    listed: str
-    miss: str
-    latency_miss: str
-    fresh: str  # names on no list, listed one version at a time by the hot-swap phase
-
-
-def generate_queries(genlist, directory, n, query_file, query_count, query_seed, *shape):
-    """Writes the list (same seed, so always the same list) and one query file."""
-    path = os.path.join(directory, query_file)
-    subprocess.run([genlist, "--count", str(n), "--seed", str(LIST_SEED),
-                    "--out", os.path.join(directory, "police.list"),
-                    "--queries", path, "--query-count", str(query_count), "--query-seed", str(query_seed),
-                    "--format", "dnsperf", "--www-share", f"{WWW_SHARE:.6f}", "--aaaa-share", f"{AAAA_SHARE:.6f}",
-                    *shape], check=True, timeout=600)
-    return path
-
-
-def generate_workload(genlist, directory, n):
-    log(f"generating a list of {n} names and the query files")
-    mix = generate_queries(genlist, directory, n, "mix.queries", MIX_QUERIES, 1,
-                           "--listed-share", str(MIX_LISTED_SHARE), "--distinct-unlisted", str(MIX_DISTINCT_UNLISTED))
-    listed = generate_queries(genlist, directory, n, "listed.queries", LISTED_QUERIES, 2, "--listed-share", "1")
-    miss = generate_queries(genlist, directory, n, "miss.queries", MISS_QUERIES, 3, "--listed-share", "0")
-    latency_miss = generate_queries(genlist, directory, n, "latency-miss.queries", LATENCY_RATE * LATENCY_SECONDS, 4,
-                                    "--listed-share", "0")
-    list_path = os.path.join(directory, "police.list")
-    with open(list_path) as names:
-        probe_name = names.readline().strip()
-    fresh = os.path.join(directory, "fresh.list")
-    subprocess.run([genlist, "--count", str(SWAP_VERSIONS * swap_step(n)), "--seed", str(LIST_SEED + 1),
-                    "--out", fresh], check=True, timeout=600)
-    return Workload(list_path, n, probe_name, mix, listed, miss, latency_miss, fresh)
-
-
-def swap_step(n):
-    """How many names each list version replaces."""
-    return max(1, round(n * SWAP_CHANGED_SHARE))
-
-
-def listed_names(workload):
-    with open(workload.list_path) as names:
-        for line in names:
-            yield line.strip()
-
-
-def top_level_domains(workload):
-    def last_labels(path):  # of the first word on each line: the list's names, the queries' names
-        with open(path) as lines:
-            return {line.split(None, 1)[0].rsplit(".", 1)[-1] for line in lines}
-    files = [workload.list_path, workload.mix, workload.listed, workload.miss, workload.latency_miss, workload.fresh]
-    return sorted(set().union(*map(last_labels, files)))
-
-
-# --- DNS over UDP, just enough to check an answer ----------------------------------
-
-def encode_name(name):
-    return b"".join(bytes([len(label)]) + label.encode() for label in name.rstrip(".").split(".")) + b"\0"
-
-
-def skip_name(message, offset):
-    while True:
-        length = message[offset]
-        if length & 0xC0 == 0xC0:
-            return offset + 2
-        if length == 0:
-            return offset + 1
-        offset += 1 + length
-
-
-def answer_addresses(message):
-    """The A and AAAA addresses of a response's answer section; None unless NOERROR."""
-    _, flags, questions, answers = struct.unpack("!HHHH", message[:8])
-    if flags & 0x000F != 0:
-        return None
-    offset = 12
-    for _ in range(questions):
-        offset = skip_name(message, offset) + 4
-    addresses = []
-    for _ in range(answers):
-        offset = skip_name(message, offset)
-        rtype, _, _, length = struct.unpack("!HHIH", message[offset:offset + 10])
-        rdata = message[offset + 10:offset + 10 + length]
-        if rtype in (1, 28):
-            addresses.append(socket.inet_ntop(socket.AF_INET if rtype == 1 else socket.AF_INET6, rdata))
-        offset += 10 + length
-    return addresses
-
+# --- DNS over UDP, to check an answer ------------------------------------------------
 
 def query_addresses(port, name, rtype="A", timeout=0.2):
-    """Asks 127.0.0.1:port once; None without a NOERROR answer."""
-    query_id = random.randrange(1 << 16)
-    packet = (struct.pack("!HHHHHH", query_id, 0x0100, 1, 0, 0, 0) + encode_name(name)
-              + struct.pack("!HH", 28 if rtype == "AAAA" else 1, 1))
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.settimeout(timeout)
-        try:
-            udp.sendto(packet, ("127.0.0.1", port))
-            while True:
-                response, _ = udp.recvfrom(65535)
-                if response[:2] == packet[:2]:
-                    return answer_addresses(response)
-        except OSError:  # a timeout, or ICMP port unreachable before the server binds
-            return None
+    """Asks 127.0.0.1:port once (harness.query); the answer's A and AAAA addresses,
+    None without a NOERROR answer (a timeout, or ICMP port unreachable before the
+    server binds)."""
+    try:
+        reply = query(port, name, rtype, timeout=timeout)
+    except (dns.exception.DNSException, OSError):
+        return None
+    if reply.rcode() != dns.rcode.NOERROR:
+        return None
+    return [rdata.address for rrset in reply.answer if rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)
+            for rdata in rrset]
 
 
 # --- the upstream ------------------------------------------------------------------
@@ -339,49 +194,6 @@ def unbound_conf(directory, port, nsd_port, variant):
                          remote_control=remote_control)
 
 
-def memory_available_bytes():
-    with open("/proc/meminfo") as meminfo:
-        return int(re.search(r"MemAvailable:\s+(\d+) kB", meminfo.read()).group(1)) * 1024
-
-
-def status_mb(pid, key):
-    with open(f"/proc/{pid}/status") as status:
-        return int(re.search(rf"{key}:\s+(\d+) kB", status.read()).group(1)) / 1024
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
-def run_queue_wait_seconds(pid):
-    """Time the main thread, which with num-threads: 1 is the only worker, spent
-    runnable but not running."""
-    with open(f"/proc/{pid}/schedstat") as schedstat:
-        return int(schedstat.read().split()[1]) / 1e9
-
-
-def children_cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-class CpuMeter:
-    """CPU time of Unbound and of finished child processes (dnsperf) over a span."""
-
-    def __init__(self, pid):
-        self.pid = pid
-
-    def __enter__(self):
-        self.start = (time.monotonic(), cpu_seconds(self.pid), run_queue_wait_seconds(self.pid), children_cpu_seconds())
-        return self
-
-    def __exit__(self, *exc):
-        end = (time.monotonic(), cpu_seconds(self.pid), run_queue_wait_seconds(self.pid), children_cpu_seconds())
-        self.wall, self.unbound, self.waiting, self.children = (b - a for a, b in zip(self.start, end))
-
-
 class RunningUnbound:
     def __init__(self, directory, nsd_port, variant, memory_limit):
         self.port = free_port()
@@ -424,66 +236,6 @@ class RunningUnbound:
         self.process.stop()
 
 
-# --- dnsperf -----------------------------------------------------------------------
-
-@dataclass
-class DnsperfRun:
-    qps: float
-    completed: int
-    lost: int
-    noerror_share: float
-    average_ms: float
-    stddev_ms: float
-    # Shares of the run's wall time. Unbound below ~0.95 busy means something else
-    # set the pace: its core taken by a neighbour (waiting) or the client (dnsperf busy).
-    unbound_busy_share: float
-    unbound_waiting_share: float
-    dnsperf_busy_share: float
-    unbound_cpu_us_per_query: float
-    percentiles_ms: dict
-
-
-def percentile(sorted_values, share):
-    return sorted_values[min(len(sorted_values) - 1, int(share * len(sorted_values)))]
-
-
-def dnsperf(unbound, query_file, seconds, once=False, rate=None):
-    """One dnsperf run against the instance. With a rate it runs verbose and takes
-    percentiles from the per-response latencies it prints: dnsperf 2.10 reports
-    only the average and standard deviation itself."""
-    command = ["dnsperf", "-s", "127.0.0.1", "-p", str(unbound.port), "-d", query_file, "-l", str(seconds),
-               "-e", "-c", "1", "-q", str(OUTSTANDING_QUERIES), "-t", "5", *(["-n", "1"] if once else []),
-               *(["-Q", str(rate), "-v"] if rate else [])]
-    with CpuMeter(unbound.pid) as cpu:
-        output = subprocess.run(pinned(command, CLIENT_CPUS), capture_output=True, text=True, timeout=seconds + 60,
-                                check=True).stdout
-
-    def figure(pattern, cast=float):
-        return cast(re.search(pattern, output).group(1))
-
-    completed = figure(r"Queries completed:\s+(\d+)", int)
-    noerror = re.search(r"Response codes:.*\bNOERROR (\d+)", output)
-    percentiles = {}
-    if rate:
-        latencies = sorted(float(value) * 1000 for value in re.findall(r"^> \S+ \S+ \S+ (\d+\.\d+)$", output, re.M))
-        percentiles = {f"p{label}": round(percentile(latencies, share), 3)
-                       for label, share in (("50", 0.5), ("99", 0.99), ("99.9", 0.999))} if latencies else {}
-    return DnsperfRun(qps=round(figure(r"Queries per second:\s+([\d.]+)")), completed=completed,
-                      lost=figure(r"Queries lost:\s+(\d+)", int),
-                      noerror_share=round(int(noerror.group(1)) / completed, 5) if noerror and completed else 0.0,
-                      average_ms=round(figure(r"Average Latency \(s\):\s+([\d.]+)") * 1000, 3),
-                      stddev_ms=round(figure(r"Latency StdDev \(s\):\s+([\d.]+)") * 1000, 3),
-                      unbound_busy_share=round(cpu.unbound / cpu.wall, 3),
-                      unbound_waiting_share=round(cpu.waiting / cpu.wall, 3),
-                      dnsperf_busy_share=round(cpu.children / cpu.wall, 3),
-                      unbound_cpu_us_per_query=round(cpu.unbound * 1e6 / completed, 2) if completed else 0.0,
-                      percentiles_ms=percentiles)
-
-
-def fastest(runs):
-    return max(runs, key=lambda run: run.qps)
-
-
 # --- one instance, measured --------------------------------------------------------
 
 def wrong_block_answers(unbound, listed_query_file, sample=50):
@@ -514,25 +266,6 @@ def measure_sets(unbound, workload, seconds):
 
 
 # --- hot swap under load -----------------------------------------------------------
-
-class ListVersions:
-    """The versions the hot-swap phase publishes. Version v is the original list less
-    its first v*step names plus the first v*step fresh names, so each version replaces
-    SWAP_CHANGED_SHARE of the previous one's names, and its last fresh name was on no
-    earlier version."""
-
-    def __init__(self, workload):
-        self.original = list(listed_names(workload))
-        with open(workload.fresh) as names:
-            self.fresh = [line.strip() for line in names]
-        self.step = swap_step(len(self.original))
-
-    def names(self, version):
-        return itertools.chain(self.original[version * self.step:], self.fresh[:version * self.step])
-
-    def newly_listed(self, version):
-        return self.fresh[version * self.step - 1]
-
 
 class DnsstopPublisher:
     """Gives a version to the module as the sync daemon does: compiles it into the
@@ -756,8 +489,6 @@ def bench_all(directory, workload, nsd_port, output_dir, seconds):
             for key in VARIANTS}
 
 
-# Fresh instances, alternating; each one's figures from its fastest round.
-RECURSION_SCHEDULE = ["plain", "dnsstop"] * 3
 
 
 def bench_recursion(directory, workload, output_dir, seconds):
@@ -805,202 +536,6 @@ def bench_recursion(directory, workload, output_dir, seconds):
         root.stop()
 
 
-def recursion_table(recursion):
-    lines = ["| recursing from the root: cache misses | plain Unbound | dnsstop module | target for dnsstop |",
-             "|---|---|---|---|"]
-    plain, module = recursion["plain"], recursion["dnsstop"]
-    target = TARGETS["cache_miss"]
-    met = module["cache_miss_vs_plain"] is not None and module["cache_miss_vs_plain"] >= target
-    lines.append(f"| cache-miss qps, x plain's | {cell(plain['cache_miss'].qps)} | "
-                 f"{cell(module['cache_miss'].qps, ratio_value=module['cache_miss_vs_plain'])} | "
-                 f"{verdict_text(f'>= {target}x', met)} |")
-    for key, label in (("root", "root"), ("tld", "TLD")):
-        lines.append(f"| {label} server queries per miss (of {plain['cache_miss'].completed:,} / "
-                     f"{module['cache_miss'].completed:,} misses) | {plain[f'{key}_queries_per_miss']} | "
-                     f"{module[f'{key}_queries_per_miss']} | as plain |")
-    lines.append(f"\nRecursing: a root and a TLD NSD on port 53 of their own loopback addresses, the same "
-                 f"wildcard data unsigned; fresh instances alternating, each figure from its fastest of "
-                 f"{RECURSION_SCHEDULE.count('plain')} rounds (qps of every round: plain {plain['every_round_qps']}, "
-                 f"module {module['every_round_qps']}).")
-    return "\n".join(lines)
-
-
-# --- the report --------------------------------------------------------------------
-
-def ratio(value, base):
-    return value / base if value is not None and base else None
-
-
-def with_ratios(results):
-    """Adds each instance's figures as ratios to plain Unbound's, as the targets put them."""
-    plain = results["plain"]
-    rpz = results["rpz"]
-    rpz_growth = None if "skipped" in rpz else rpz["rss_after_load_mb"] - plain["rss_after_load_mb"]
-    for key, result in results.items():
-        if "skipped" in result:
-            continue
-        growth = result["rss_after_load_mb"] - plain["rss_after_load_mb"]
-        result["rss_growth_mb"] = round(growth, 1)
-        result["ratios"] = {
-            "ready_vs_plain": ratio(result["ready_s"], plain["ready_s"]),
-            "rss_after_load_vs_plain": ratio(result["rss_after_load_mb"], plain["rss_after_load_mb"]),
-            "cached_mix_vs_plain_cached_mix": ratio(result["cached_mix"].qps, plain["cached_mix"].qps),
-            "all_listed_vs_plain_cached_mix": ratio(result["all_listed"].qps, plain["cached_mix"].qps),
-            "all_listed_vs_plain_all_listed": ratio(result["all_listed"].qps, plain["all_listed"].qps),
-            "cache_miss_vs_plain_cache_miss": ratio(result["cache_miss"].qps, plain["cache_miss"].qps),
-            "rss_growth_vs_rpz_growth": ratio(growth, rpz_growth),
-        }
-    return results
-
-
-def verdicts(dnsstop):
-    if "skipped" in dnsstop:
-        return {}
-    ratios = dnsstop["ratios"]
-
-    def at_least(value, target):
-        return None if value is None else value >= target
-
-    def at_most(value, target):
-        return None if value is None else value <= target
-
-    swap = dnsstop["swap"] if dnsstop["swap"] and "failed" not in dnsstop["swap"] else None
-    swap_met = {"swap_lost_queries": False, "swap_p99_during_vs_before": False, "swap_blocked_after_s": False}
-    if swap:
-        swap_met = {"swap_lost_queries": at_most(swap["during"].lost, TARGETS["swap_lost_queries"]),
-                    "swap_p99_during_vs_before": at_most(swap["p99_during_vs_before"],
-                                                         TARGETS["swap_p99_during_vs_before"]),
-                    "swap_blocked_after_s": swap["not_blocked"] == 0 and at_most(swap["blocked_after_max_s"],
-                                                                               TARGETS["swap_blocked_after_s"])}
-    return {"cached_mix": at_least(ratios["cached_mix_vs_plain_cached_mix"], TARGETS["cached_mix"]),
-            "all_listed": at_least(ratios["all_listed_vs_plain_cached_mix"], TARGETS["all_listed"]),
-            "cache_miss": at_least(ratios["cache_miss_vs_plain_cache_miss"], TARGETS["cache_miss"]),
-            "rss_growth_vs_rpz": at_most(ratios["rss_growth_vs_rpz_growth"], TARGETS["rss_growth_vs_rpz"]),
-            "ready_s": at_most(dnsstop["ready_s"], TARGETS["ready_s"]), **swap_met}
-
-
-def cell(value, fmt="{:,.0f}", ratio_value=None):
-    if value is None:
-        return "-"
-    text = fmt.format(value)
-    return f"{text} ({ratio_value:.3f}x)" if ratio_value is not None else text
-
-
-def verdict_text(target, met):
-    return f"{target}: " + {True: "**met**", False: "**missed**", None: "n/a"}[met]
-
-
-def markdown_table(results, met):
-    keys = list(VARIANTS)
-    header = "| figure | " + " | ".join(
-        results[key].get("title", f"{key} (not measured)") for key in keys) + " | target for dnsstop |"
-    lines = [header, "|" + "---|" * (len(keys) + 2)]
-
-    def row(label, value_of, target=""):
-        values = [("-" if "skipped" in results[key] else value_of(results[key])) for key in keys]
-        lines.append(f"| {label} | " + " | ".join(values) + f" | {target} |")
-
-    def qps_row(label, set_key, ratio_key, target_key=None):
-        row(label, lambda r: cell(r[set_key].qps, ratio_value=r["ratios"][ratio_key]),
-            verdict_text(f">= {TARGETS[target_key]}x", met.get(target_key)) if target_key else "")
-
-    def cpu_row(label, set_key, base_set_key):
-        row(label, lambda r: cell(r[set_key].unbound_cpu_us_per_query, "{:.2f}", ratio(
-            r[set_key].unbound_cpu_us_per_query, results["plain"][base_set_key].unbound_cpu_us_per_query)) +
-            f" (busy {r[set_key].unbound_busy_share:.0%}, waiting {r[set_key].unbound_waiting_share:.0%};"
-            f" dnsperf {r[set_key].dnsperf_busy_share:.0%})")
-
-    def latency_row(label, set_key):
-        row(label, lambda r: "{:.3f} / {:.3f}".format(r[set_key].average_ms, r[set_key].stddev_ms))
-
-    def percentile_row(label, set_key):
-        row(label, lambda r: " / ".join(f"{value:.3f}" for value in
-                                        r["latency_at_fixed_rate"][set_key].percentiles_ms.values()) or "-")
-
-    row("ready: start to first blocked answer (s), x plain's", lambda r: cell(
-        r["ready_s"], "{:.2f}", r["ratios"]["ready_vs_plain"]), verdict_text("<= 1 s", met.get("ready_s")))
-    row("RSS after load (MB), x plain's", lambda r: cell(
-        r["rss_after_load_mb"], "{:,.0f}", r["ratios"]["rss_after_load_vs_plain"]))
-    row("RSS growth over plain (MB), x RPZ's growth", lambda r: cell(
-        r["rss_growth_mb"], "{:,.1f}", r["ratios"]["rss_growth_vs_rpz_growth"]),
-        verdict_text("<= 0.020x", met.get("rss_growth_vs_rpz")))
-    row("RSS after the run / peak (MB)", lambda r: f"{r['rss_after_run_mb']:,.0f} / {r['rss_peak_mb']:,.0f}")
-    qps_row("cached mix qps, x plain's cached mix", "cached_mix", "cached_mix_vs_plain_cached_mix", "cached_mix")
-    qps_row("all-listed qps, x plain's cached mix", "all_listed", "all_listed_vs_plain_cached_mix", "all_listed")
-    qps_row("all-listed qps, x plain on the same names", "all_listed", "all_listed_vs_plain_all_listed")
-    qps_row("cache-miss qps, x plain's cache-miss", "cache_miss", "cache_miss_vs_plain_cache_miss", "cache_miss")
-    cpu_row("cached mix: Unbound CPU µs per query, x plain's", "cached_mix", "cached_mix")
-    cpu_row("all-listed: Unbound CPU µs per query, x plain's cached mix", "all_listed", "cached_mix")
-    cpu_row("cache-miss: Unbound CPU µs per query, x plain's", "cache_miss", "cache_miss")
-    latency_row("cached mix latency at saturation, avg / stddev (ms)", "cached_mix")
-    latency_row("all-listed latency at saturation, avg / stddev (ms)", "all_listed")
-    latency_row("cache-miss latency at saturation, avg / stddev (ms)", "cache_miss")
-    percentile_row(f"cached mix latency at {LATENCY_RATE:,} qps, p50 / p99 / p99.9 (ms)", "cached_mix")
-    percentile_row(f"all-listed latency at {LATENCY_RATE:,} qps, p50 / p99 / p99.9 (ms)", "all_listed")
-    percentile_row(f"cache-miss latency at {LATENCY_RATE:,} qps, p50 / p99 / p99.9 (ms)", "cache_miss")
-    row("listed queries not given the stop page (of 50)", lambda r: str(r["wrong_block_answers_of_50"] or 0)
-        if r["wrong_block_answers_of_50"] is not None else "-")
-
-    def swap_row(label, value_of, target=""):
-        row(label, lambda r: "-" if not r["swap"] else r["swap"]["failed"] if "failed" in r["swap"]
-            else value_of(r["swap"]), target)
-
-    def seconds(value):
-        return "-" if value is None else f"{value:.2f}"
-
-    swap_row(f"hot swap: versions published / superseded (of {SWAP_VERSIONS}), names replaced in each",
-             lambda w: f"{w['versions_published']} / {w['versions_superseded']}, {w['names_replaced_per_version']:,}")
-    swap_row("hot swap: newly listed name blocked after publication, median / max (s); never blocked",
-             lambda w: f"{seconds(w['blocked_after_median_s'])} / {seconds(w['blocked_after_max_s'])};"
-                       f" {w['not_blocked']}", verdict_text("<= 1 s", met.get("swap_blocked_after_s")))
-    swap_row("hot swap: hand-over (dnsstop compile, RPZ auth_zone_reload), median (s)",
-             lambda w: seconds(w["handover_median_s"]))
-    swap_row("hot swap: module's cache purge per swap, median / max (ms); cached entries judged",
-             lambda w: f"{w['purge_ms_median']:.0f} / {w['purge_ms_max']:.0f}; {w['cached_entries_judged_median']:,.0f}"
-             if "purge_ms_median" in w else "-")
-    swap_row(f"hot swap: queries lost during (of those sent at {LATENCY_RATE:,} qps)",
-             lambda w: f"{w['during'].lost:,} (of {w['during'].completed + w['during'].lost:,})",
-             verdict_text("0", met.get("swap_lost_queries")))
-    swap_row("hot swap: cached mix p50 / p99 before → during (ms), p99 x before's",
-             lambda w: "{} → {}, {}".format(
-                 *(" / ".join(f"{run.percentiles_ms.get(key, float('nan')):.3f}" for key in ("p50", "p99"))
-                   for run in (w["before"], w["during"])),
-                 "-" if w["p99_during_vs_before"] is None else f"{w['p99_during_vs_before']:.2f}x"),
-             verdict_text("<= 1.5x", met.get("swap_p99_during_vs_before")))
-    rounds = ", ".join(f"{result['title']} {result['rounds']}" for result in results.values() if "rounds" in result)
-    lines.append(f"\nRounds (fresh instances, alternating; each throughput from the fastest round, each "
-                 f"percentile run from the quietest, ready and RSS the median): {rounds}. Percentiles come "
-                 f"from dnsperf -v's per-response latencies: dnsperf 2.10 itself reports only average and stddev. "
-                 f"Hot swap: the last round of {' and '.join(SWAP_VARIANTS)} ends with {SWAP_VERSIONS} list versions "
-                 f"due one every {SWAP_INTERVAL_S:g} s while the cached mix runs at {LATENCY_RATE:,} qps; a version "
-                 f"still due when a newer one is (the previous publication not yet done) is superseded. A name newly "
-                 f"listed in each version is asked (and cached as unlisted) just before it is published.")
-    lines += [f"{key} not measured: {result['skipped']}" for key, result in results.items() if "skipped" in result]
-    return "\n".join(lines)
-
-
-def machine():
-    with open("/proc/cpuinfo") as cpuinfo:
-        model = re.search(r"model name\s*:\s*(.*)", cpuinfo.read())
-    with open("/proc/meminfo") as meminfo:
-        memory_kb = int(re.search(r"MemTotal:\s+(\d+) kB", meminfo.read()).group(1))
-    unbound_version = subprocess.run([UNBOUND, "-V"], capture_output=True, text=True).stdout.split("\n", 1)[0]
-    dnsperf_help = subprocess.run(["dnsperf", "-h"], capture_output=True, text=True)
-    dnsperf_version = re.search(r"Version (\S+)", dnsperf_help.stdout + dnsperf_help.stderr)
-    return {"cpu": model.group(1) if model else platform.machine(), "cpus": len(CPUS),
-            "memory_gib": round(memory_kb / 2**20, 1), "kernel": platform.release(),
-            "unbound": unbound_version, "dnsperf": dnsperf_version.group(1) if dnsperf_version else "?",
-            "load_average_at_start": os.getloadavg()}
-
-
-def json_ready(value):
-    if isinstance(value, DnsperfRun):
-        return asdict(value)
-    if isinstance(value, dict):
-        return {key: json_ready(item) for key, item in value.items()}
-    return value
-
-
 # --- main --------------------------------------------------------------------------
 
 def stop_on_sigterm():
@@ -1012,7 +547,8 @@ def stop_on_sigterm():
 
 def run(output_dir, n, seconds, directory):
     started = time.time()
-    machine_info = machine()
+    machine_info = machine(UNBOUND)
+    log(f"generating a list of {n} names and the query files")
     workload = generate_workload(os.path.join(output_dir, "bin/dnsstop-genlist"), directory, n)
     nsd = Nsd(directory, root_zone(top_level_domains(workload)), server_count=len(CLIENT_CPUS.split(",")),
               wrap=lambda command: pinned(command, CLIENT_CPUS))

@@ -6,6 +6,8 @@ import os
 import subprocess
 import unittest
 
+import yaml
+
 import harness as h
 
 STOPPAGE = os.path.join(h.OUTPUT_DIR, "bin/dnsstop-stoppage")
@@ -37,16 +39,13 @@ class CheckCommandTest(unittest.TestCase):
         cls.server = f"127.0.0.1:{cls.unbound.port}"
         cls.http_port = h.free_port()
         cls.stoppage_config = os.path.join(cls.directory, "stoppage.yaml")
-        with open(cls.unbound.config_path) as module_config, open(cls.stoppage_config, "w") as out:
-            out.write(module_config.read() + f"""stoppage:
-  http_listen: ["127.0.0.1:{cls.http_port}"]
-  operator_name: Test Operator
-  blocked_by_url: https://operator.example/
-  hotline_url: https://hotline.example/
-  help_url: https://help.example/
-  check_host: {CHECK_HOST}
-  template_dir: {os.path.join(h.SOURCE_DIR, "etc/stoppage")}
-""")
+        with open(cls.unbound.config_path) as module_config:
+            config = yaml.safe_load(module_config)
+        config["stoppage"] = {"http_listen": [f"127.0.0.1:{cls.http_port}"], "operator_name": "Test Operator",
+                              "blocked_by_url": "https://operator.example/", "hotline_url": "https://hotline.example/",
+                              "help_url": "https://help.example/", "check_host": CHECK_HOST,
+                              "template_dir": os.path.join(h.SOURCE_DIR, "etc/stoppage")}
+        h.write_yaml(cls.stoppage_config, config)
         cls.stoppage = h.Process([STOPPAGE, "--config", cls.stoppage_config], os.path.join(cls.directory, "stoppage.log"))
         h.wait_until(lambda: not cls.stoppage.alive() or "stop page on" in cls.stoppage.log_text(), 15,
                      "the stop page server")

@@ -15,7 +15,8 @@ import time
 import unittest
 
 import harness as h
-from sync_test import MINISIGN, PUBLISH, SYNC, SyncTestCase, run
+from harness import run
+from sync_test import MINISIGN, PUBLISH, SYNC, SyncTestCase
 
 FILLER = "".join(f"filler{i}.example\n" for i in range(40))  # keeps one skipped line under max_skipped_percent
 

@@ -1,7 +1,8 @@
 """Real servers on loopback for dnsstop's integration tests.
 
 NSD serves a test root zone (so the dynlib Unbound iterates against it as its only
-root server), Unbound runs with the dnsstop module, and `dig` asks the questions.
+root server), Unbound runs with the dnsstop module, nginx serves lists over HTTPS
+with a test CA, and `query` (dnspython) or `dig` asks the questions.
 Every process listens on 127.0.0.1 only, on a port picked free; Unbound may send
 only from 127.0.0.1 and knows no root but NSD, so nothing can leave the machine.
 Paths come from the environment that CTest sets (see tests/CMakeLists.txt).
@@ -13,12 +14,20 @@ import re
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+
+import dns.edns
+import dns.exception
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import yaml
 
 SOURCE_DIR = os.environ.get("DNSSTOP_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 OUTPUT_DIR = os.environ.get("DNSSTOP_OUTPUT_DIR", os.path.join(SOURCE_DIR, "build"))
@@ -31,6 +40,7 @@ DNSSTOP = os.path.join(OUTPUT_DIR, "bin/dnsstop")
 # are then built with that sanitizer, and every Unbound started here is checked for its
 # reports (SanitizerReports).
 SANITIZE = os.environ.get("DNSSTOP_SANITIZE", "")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 STOP_PAGE_V4 = "192.0.2.80"
 STOP_PAGE_V6 = "2001:db8::80"
@@ -68,8 +78,23 @@ xn--bcher-kva.example. A  198.51.100.5
 PORT_TAKEN = re.compile(r"could not open ports|Address already in use")
 
 
-def free_port():
-    """A port free for both TCP and UDP on 127.0.0.1 (DNS servers bind both)."""
+def free_port(candidates=None):
+    """A port free for both TCP and UDP on 127.0.0.1 (DNS servers bind both): the
+    first free one of `candidates` when given, else one the kernel picks. Another
+    program may still take it before the server binds it."""
+    def free_for_both(port):
+        try:
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                with socket.socket(socket.AF_INET, kind) as probe:
+                    probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+    if candidates is not None:
+        for port in candidates:
+            if free_for_both(port):
+                return port
+        raise RuntimeError(f"no port of {candidates} is free for both TCP and UDP on 127.0.0.1")
     for _ in range(100):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
             tcp.bind(("127.0.0.1", 0))
@@ -83,6 +108,15 @@ def free_port():
     raise RuntimeError("no port is free for both TCP and UDP on 127.0.0.1")
 
 
+def listening(port, address="127.0.0.1"):
+    """Whether something accepts TCP connections on address:port."""
+    try:
+        with socket.create_connection((address, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def wait_until(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -94,15 +128,57 @@ def wait_until(predicate, timeout, what):
 
 @dataclass
 class Answer:
+    """A reply as the tests compare it, from dig's output (`dig`) or from a
+    dns.message (`ask`): sections as (owner, type, data) in presentation form, owners
+    lower case with the trailing dot, flags lower case as dig shows them."""
     status: str
     flags: set
     records: list  # answer section: (name, type, data)
     authority: list  # authority section: (name, type, data)
     ede: list  # (code, text)
     text: str
+    message: dns.message.Message = None  # the reply itself, when it came from `query`
 
     def data(self, rtype):
         return sorted(data for _, t, data in self.records if t == rtype)
+
+    @classmethod
+    def of(cls, message):
+        def section(rrsets):
+            return [(rrset.name.to_text().lower(), dns.rdatatype.to_text(rrset.rdtype), rdata.to_text())
+                    for rrset in rrsets for rdata in rrset]
+        ede = [(option.code, option.text or "") for option in message.options if option.otype == dns.edns.EDE]
+        return cls(dns.rcode.to_text(message.rcode()), set(dns.flags.to_text(message.flags).lower().split()),
+                   section(message.answer), section(message.authority), ede, message.to_text(), message)
+
+
+NO_ANSWER = Answer("NO ANSWER", set(), [], [], [], "(no reply)")
+
+
+def query(port, name, rtype="A", *, rdclass="IN", server="127.0.0.1", tcp=False, edns=True, payload=1232,
+          options=(), recurse=True, ad=True, cd=False, dnssec=False, timeout=3):
+    """Sends one question (of class `rdclass`) to the DNS server at server:port and
+    returns its reply, a dns.message.Message. UDP unless `tcp`; EDNS version 0 with
+    `payload` and the EDNS `options` (dns.edns.Option) unless `edns` is false; header
+    flags RD (`recurse`), AD, CD and the DO bit (`dnssec`) as given. The defaults are
+    dig's, so that a question reads the same asked either way. Raises
+    dns.exception.Timeout when no reply comes within `timeout` seconds, OSError when
+    the server refuses (TCP)."""
+    request = dns.message.make_query(name, rtype, rdclass, use_edns=0 if edns else False, payload=payload,
+                                     options=list(options), want_dnssec=dnssec)
+    for wanted, flag in ((recurse, dns.flags.RD), (ad, dns.flags.AD), (cd, dns.flags.CD)):
+        request.flags = request.flags | flag if wanted else request.flags & ~flag
+    send = dns.query.tcp if tcp else dns.query.udp
+    return send(request, server, port=port, timeout=timeout)
+
+
+def ask(port, name, rtype="A", **options):
+    """`query` summarised as an Answer; NO_ANSWER when nothing (or nothing that parses)
+    came back in time."""
+    try:
+        return Answer.of(query(port, name, rtype, **options))
+    except (dns.exception.DNSException, OSError):
+        return NO_ANSWER
 
 
 def parse_dig(output):
@@ -130,93 +206,6 @@ def dig(port, name, rtype="A", *options, server="127.0.0.1"):
     command = ["dig", f"@{server}", "-p", str(port), name, rtype, "+time=3", "+tries=1", *options]
     result = subprocess.run(command, capture_output=True, text=True, timeout=20)
     return parse_dig(result.stdout)
-
-
-# DNS over UDP without dig, for tests that ask thousands of questions (a dig each
-# would cost a process): the query, and just enough of the response to judge it.
-RR_TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "AAAA": 28, "OPT": 41}
-
-
-def wire_query(name, rtype="A", query_id=0):
-    """A recursive query with EDNS (4096 bytes), so that an answer can carry an EDE."""
-    qname = b"".join(bytes([len(label)]) + label.encode() for label in name.rstrip(".").split(".")) + b"\0"
-    return (struct.pack("!HHHHHH", query_id, 0x0100, 1, 0, 0, 1) + qname + struct.pack("!HH", RR_TYPES[rtype], 1)
-            + b"\0" + struct.pack("!HHIH", RR_TYPES["OPT"], 4096, 0, 0))
-
-
-@dataclass
-class WireAnswer:
-    rcode: int
-    answers: list  # (owner, type number, rdata bytes)
-    authority: list
-    ede_codes: list
-
-    def addresses(self):
-        return sorted(socket.inet_ntoa(rdata) for _, rtype, rdata in self.answers if rtype == RR_TYPES["A"])
-
-    def soa(self):
-        """(owner, serial) of the authority section's SOA, or None."""
-        for owner, rtype, rdata in self.authority:
-            if rtype == RR_TYPES["SOA"]:
-                return owner, struct.unpack("!I", rdata[-20:-16])[0]
-        return None
-
-
-def wire_name(message, offset):
-    """(name in lower case with a final dot, offset after it), following compression."""
-    labels, end = [], None
-    while True:
-        length = message[offset]
-        if length & 0xC0 == 0xC0:
-            end = end or offset + 2
-            offset = (length & 0x3F) << 8 | message[offset + 1]
-        elif length == 0:
-            return ".".join(labels).lower() + ".", end or offset + 1
-        else:
-            labels.append(message[offset + 1:offset + 1 + length].decode("ascii", "replace"))
-            offset += 1 + length
-
-
-def parse_wire_answer(message):
-    _, flags, questions, *counts = struct.unpack("!HHHHHH", message[:12])
-    offset = 12
-    for _ in range(questions):
-        offset = wire_name(message, offset)[1] + 4
-    sections = []
-    for count in counts:
-        records = []
-        for _ in range(count):
-            owner, offset = wire_name(message, offset)
-            rtype, _, _, length = struct.unpack("!HHIH", message[offset:offset + 10])
-            records.append((owner, rtype, message[offset + 10:offset + 10 + length]))
-            offset += 10 + length
-        sections.append(records)
-    ede = []
-    for _, rtype, rdata in sections[2]:
-        position = 0
-        while rtype == RR_TYPES["OPT"] and position + 4 <= len(rdata):
-            code, length = struct.unpack("!HH", rdata[position:position + 4])
-            if code == 15 and length >= 2:  # Extended DNS Error (RFC 8914)
-                ede.append(struct.unpack("!H", rdata[position + 4:position + 6])[0])
-            position += 4 + length
-    return WireAnswer(flags & 0x0F, sections[0], sections[1], ede)
-
-
-def ask_wire(port, name, rtype="A", timeout=1.0):
-    """Asks 127.0.0.1:port once over UDP; the WireAnswer, or None on a timeout."""
-    query_id = random.randrange(1 << 16)
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.settimeout(timeout)
-        try:
-            udp.sendto(wire_query(name, rtype, query_id), ("127.0.0.1", port))
-            deadline = time.monotonic() + timeout
-            while True:
-                udp.settimeout(max(0.001, deadline - time.monotonic()))
-                response, _ = udp.recvfrom(65535)
-                if struct.unpack("!H", response[:2])[0] == query_id:
-                    return parse_wire_answer(response)
-        except OSError:  # a timeout, or ICMP port unreachable while a server restarts
-            return None
 
 
 class Process:
@@ -334,8 +323,12 @@ remote-control:
         nsd = shutil.which("nsd") or "/usr/sbin/nsd"
         self.process = Process(wrap([nsd, "-d", "-c", self.config]), os.path.join(directory, "nsd.log"))
         first_zone = next(iter(zones or {".": None}))
-        wait_until(lambda: dig(self.port, first_zone, "SOA", "+norecurse", server=address).status == "NOERROR", 15,
-                   "NSD to answer")
+        try:
+            wait_until(lambda: ask(self.port, first_zone, "SOA", recurse=False, server=address).status == "NOERROR",
+                       15, "NSD to answer")
+        except BaseException:
+            self.process.stop()
+            raise
 
     def queries(self):
         """Queries received since start, from NSD's own statistics."""
@@ -406,16 +399,16 @@ class ServfailServer(UdpServer):
         super().__init__(address, port)
 
     def handle(self, query, client):
-        if len(query) < 12:
-            return
+        try:
+            request = dns.message.from_wire(query)
+        except dns.exception.DNSException:
+            return  # not a DNS query: nothing to answer
         self.queries += 1
-        flags = (query[2] & 0x79 | 0x84) << 8 | 0x02  # QR, AA, opcode and RD kept; RCODE 2
-        # The question only: an EDNS record would need answering in kind.
-        question_end = 12
-        while question_end < len(query) and query[question_end] != 0:
-            question_end += query[question_end] + 1
-        self.socket.sendto(query[:2] + flags.to_bytes(2, "big") + b"\x00\x01\x00\x00\x00\x00\x00\x00" +
-                           query[12:question_end + 5], client)
+        reply = dns.message.make_response(request)
+        reply.flags |= dns.flags.AA  # beside QR, RD and the opcode, which make_response keeps
+        reply.set_rcode(dns.rcode.SERVFAIL)
+        reply.use_edns(False)  # the question only: an EDNS record would need answering in kind
+        self.socket.sendto(reply.to_wire(), client)
 
 
 class Hierarchy:
@@ -535,6 +528,25 @@ $TTL 300
             server.stop()
 
 
+class _IndentedDumper(yaml.SafeDumper):
+    """Indents a list under its key, as etc/dnsstop.yaml does."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
+def yaml_text(data):
+    """A configuration given as data (dicts, lists, strings, numbers) as YAML text,
+    keys in the order given, every string quoted where YAML needs it."""
+    return yaml.dump(data, Dumper=_IndentedDumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def write_yaml(path, data):
+    with open(path, "w") as out:
+        out.write(yaml_text(data))
+    return path
+
+
 @dataclass
 class DnsstopConfig:
     snapshot: str
@@ -551,29 +563,21 @@ class DnsstopConfig:
     protected_names: list = field(default_factory=list)
     check_interval_ms: int = 100
 
-    def yaml(self):
-        lines = [
-            "snapshot:",
-            f"  path: {self.snapshot}",
-            f"  when_missing: {self.when_missing}",
-            f"  check_interval_ms: {self.check_interval_ms}",
-            "answers:",
-            "  stoppage_ipv4: [" + ", ".join(self.stoppage_ipv4) + "]",
-            "  stoppage_ipv6: [" + ", ".join(f'"{address}"' for address in self.stoppage_ipv6) + "]",
-            f"  ttl: {self.ttl}",
-            "lists:",
-        ]
-        for entry in self.lists:
-            lines.append(f"  - name: {entry['name']}")
-            for key in ("action", "ede_code", "ede_text"):
-                if key in entry:
-                    value = entry[key]
-                    lines.append(f"    {key}: " + (f"\"{value}\"" if isinstance(value, str) and key == "ede_text" else str(value)))
+    def data(self):
+        data = {
+            "snapshot": {"path": self.snapshot, "when_missing": self.when_missing, "check_interval_ms": self.check_interval_ms},
+            "answers": {"stoppage_ipv4": list(self.stoppage_ipv4), "stoppage_ipv6": list(self.stoppage_ipv6),
+                        "ttl": self.ttl},
+            "lists": [dict(entry) for entry in self.lists],
+        }
         if self.protected_names:
-            lines.append("protected_names: [" + ", ".join(self.protected_names) + "]")
+            data["protected_names"] = list(self.protected_names)
         if self.metrics_textfile:
-            lines += ["metrics:", f"  textfile: {self.metrics_textfile}", "  interval_seconds: 1"]
-        return "\n".join(lines) + "\n"
+            data["metrics"] = {"textfile": self.metrics_textfile, "interval_seconds": 1}
+        return data
+
+    def yaml(self):
+        return yaml_text(self.data())
 
 
 def resolver_conf(directory, port, upstream, module_config, threads=1, verbosity=1, server_extra="",
@@ -674,22 +678,26 @@ class Unbound:
     PORT_ATTEMPTS = 3
 
     def __init__(self, directory, upstream, dnsstop_config, threads=1, extra="", binary=UNBOUND,
-                 module_config="dynlib validator iterator", sections="", control=False):
+                 module_config="dynlib validator iterator", sections="", ports=None, control=False):
+        """dnsstop_config: a DnsstopConfig, or the text of dnsstop.yaml; ports: the
+        ports to answer on, the first free one taken (default: any free port)."""
         for attempt in range(self.PORT_ATTEMPTS):
-            self.start(directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections, control)
+            self.start(directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections, ports,
+                       control)
             if self.process.alive() or not PORT_TAKEN.search(self.log_text()) or attempt + 1 == self.PORT_ATTEMPTS:
                 return
             self.process.stop()
 
-    def start(self, directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections, control):
+    def start(self, directory, upstream, dnsstop_config, threads, extra, binary, module_config, sections, ports,
+              control):
         if binary is None or MODULE is None:
             raise RuntimeError("DNSSTOP_UNBOUND and DNSSTOP_MODULE name the Unbound and its module: run under ctest")
-        self.port = free_port()
+        self.port = free_port(ports)
         self.directory = directory
         self.binary = binary
         self.config_path = os.path.join(directory, "dnsstop.yaml")
         with open(self.config_path, "w") as out:
-            out.write(dnsstop_config.yaml())
+            out.write(dnsstop_config if isinstance(dnsstop_config, str) else dnsstop_config.yaml())
         self.unbound_conf = os.path.join(directory, "unbound.conf")
         remote_control = (f'    control-enable: yes\n    control-interface: "{directory}/unbound.ctl"\n'
                           if control else "    control-enable: no\n")
@@ -700,8 +708,12 @@ class Unbound:
         self.sanitizer = SanitizerReports(directory)
         env = dict(os.environ, DNSSTOP_CONFIG=self.config_path, **self.sanitizer.environment())
         self.process = Process([binary, "-d", "-c", self.unbound_conf], os.path.join(directory, "unbound.log"), env)
-        wait_until(lambda: not self.process.alive() or dig(self.port, "clean.org").status != "NO ANSWER", 20,
-                   "Unbound to answer")
+        try:
+            wait_until(lambda: not self.process.alive() or ask(self.port, "clean.org").status != "NO ANSWER", 20,
+                       "Unbound to answer")
+        except BaseException:
+            self.process.stop()
+            raise
 
     def write_conf(self, extra):
         """Writes unbound.conf (atomically: a reload may read it at any time) with
@@ -752,6 +764,133 @@ def self_signed_certificate(key, certificate, subject_alt_name):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-days", "2", "-subj", f"/CN={common_name}", "-addext", f"subjectAltName={subject_alt_name}",
                     "-keyout", key, "-out", certificate], check=True, capture_output=True, timeout=60)
+
+
+def run(command, timeout=60, check=True):
+    """Runs `command` to its end, output captured as text; with `check`, a failure is
+    an AssertionError that shows the command, its exit status and what it printed."""
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{command} failed ({result.returncode}): {result.stdout}{result.stderr}")
+    return result
+
+
+class TestCa:
+    """A CA made here by the openssl CLI (P-256, valid two days) and the certificates
+    it issued: `server_cert`/`server_key` for a server on 127.0.0.1 (also named
+    localhost); with `test_certificates`, also `wrong_cert`/`wrong_key` for another
+    name and `client_cert`/`client_key` for mutual TLS. Files in `directory`."""
+
+    def __init__(self, directory, subject="dnsstop test CA", test_certificates=True):
+        self.directory = directory
+        self.cert = self.path("ca.pem")
+        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+             "-days", "2", "-keyout", self.path("ca.key"), "-out", self.cert, "-subj", f"/CN={subject}"])
+        self.server_cert, self.server_key = self.issue("server", "127.0.0.1", "IP:127.0.0.1,DNS:localhost")
+        if test_certificates:
+            self.wrong_cert, self.wrong_key = self.issue("wrong", "wrong.example", "DNS:wrong.example")
+            self.client_cert, self.client_key = self.issue("client", "resolver.example", "DNS:resolver.example")
+
+    def path(self, name):
+        return os.path.join(self.directory, name)
+
+    def issue(self, name, common_name, alt_name):
+        key, csr, cert, ext = (self.path(f"{name}.{suffix}") for suffix in ("key", "csr", "pem", "ext"))
+        with open(ext, "w") as out:
+            out.write(f"subjectAltName={alt_name}\n")
+        run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+             "-out", csr, "-subj", f"/CN={common_name}"])
+        run(["openssl", "x509", "-req", "-in", csr, "-CA", self.cert, "-CAkey", self.path("ca.key"),
+             "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert])
+        return cert, key
+
+
+class Nginx:
+    """nginx (Debian's nginx-light) on 127.0.0.1 serving the directory `root`: HTTPS
+    with the CA's server certificate on `https_port`; with `test_servers`, also HTTPS
+    with a certificate for another name (`wrong_port`), HTTPS that requires a client
+    certificate from the CA (`mutual_port`), plain HTTP (`http_port`), a manifest
+    that fails with HTTP 500 (/broken/police.manifest) and a redirect to plain HTTP
+    (/to-plain-http/). Runs in the foreground; every file in `directory`."""
+
+    def __init__(self, directory, ca, root, test_servers=True):
+        # Ports are picked free but may be taken before nginx binds them (other tests
+        # run at the same time): then nginx exits, and it is started on other ports.
+        for attempt in range(5):
+            self.start(directory, ca, root, test_servers)
+            try:
+                wait_until(lambda: not self.process.alive() or listening(self.https_port), 15, "nginx to listen")
+            except BaseException:
+                self.process.stop()
+                raise
+            # Listening is not enough: nginx exits just after when one of its other
+            # sockets cannot be bound. Look once more.
+            time.sleep(0.2)
+            if self.process.alive():
+                return
+            self.process.stop()
+        raise RuntimeError(f"nginx did not start; see {self.error_log}")
+
+    def start(self, directory, ca, root, test_servers):
+        self.https_port = free_port()
+        self.error_log = os.path.join(directory, "nginx-error.log")
+        temp = os.path.join(directory, "nginx-temp")
+        os.makedirs(temp, exist_ok=True)
+        # As root, nginx's workers would run as nobody; keep them as the files' owner.
+        user = "user root;" if os.geteuid() == 0 else ""
+        servers = f"""    server {{
+        listen 127.0.0.1:{self.https_port} ssl;
+        ssl_certificate {ca.server_cert};
+        ssl_certificate_key {ca.server_key};
+"""
+        if test_servers:
+            self.wrong_port, self.mutual_port, self.http_port = free_port(), free_port(), free_port()
+            servers += f"""        location = /broken/police.manifest {{ return 500; }}
+        location /to-plain-http/ {{ return 301 http://127.0.0.1:{self.http_port}/; }}
+    }}
+    server {{
+        listen 127.0.0.1:{self.wrong_port} ssl;
+        ssl_certificate {ca.wrong_cert};
+        ssl_certificate_key {ca.wrong_key};
+    }}
+    server {{
+        listen 127.0.0.1:{self.mutual_port} ssl;
+        ssl_certificate {ca.server_cert};
+        ssl_certificate_key {ca.server_key};
+        ssl_client_certificate {ca.cert};
+        ssl_verify_client on;
+    }}
+    server {{
+        listen 127.0.0.1:{self.http_port};
+"""
+        self.config = os.path.join(directory, "nginx.conf")
+        with open(self.config, "w") as out:
+            out.write(f"""{user}
+daemon off;
+worker_processes 1;
+pid {directory}/nginx.pid;
+error_log {self.error_log};
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp};
+    proxy_temp_path {temp};
+    fastcgi_temp_path {temp};
+    uwsgi_temp_path {temp};
+    scgi_temp_path {temp};
+    default_type application/octet-stream;
+    root {root};
+{servers}    }}
+}}
+""")
+        # -e: the error log from the very start (nginx's default is /var/log/nginx).
+        self.process = Process([NGINX, "-c", self.config, "-e", self.error_log], os.path.join(directory, "nginx.log"))
+
+    def url(self, path, port=None):
+        return f"https://127.0.0.1:{port or self.https_port}/{path}"
+
+    def stop(self):
+        self.process.stop()
 
 
 class TempDir:

@@ -134,24 +134,15 @@ class SyncDaemon:
         with open(key + ".pub") as public:
             public_key = public.read().splitlines()[1]
         self.port = h.free_port()
-        config = os.path.join(directory, "sync.yaml")
-        with open(config, "w") as out:
-            out.write(f"""snapshot:
-  path: {snapshot}
-answers:
-  stoppage_ipv4: [{h.STOP_PAGE_V4}]
-lists:
-  - name: police
-    action: stoppage
-    url: https://127.0.0.1:{h.free_port()}/police.manifest
-    public_keys:
-      - {public_key}
-    poll_seconds: 1
-sync:
-  state_dir: {directory}/state
-  timeout_seconds: 2
-  metrics_listen: [127.0.0.1:{self.port}]
-""")
+        config = h.write_yaml(os.path.join(directory, "sync.yaml"), {
+            "snapshot": {"path": snapshot},
+            "answers": {"stoppage_ipv4": [h.STOP_PAGE_V4]},
+            "lists": [{"name": "police", "action": "stoppage",
+                       "url": f"https://127.0.0.1:{h.free_port()}/police.manifest", "public_keys": [public_key],
+                       "poll_seconds": 1}],
+            "sync": {"state_dir": f"{directory}/state", "timeout_seconds": 2,
+                     "metrics_listen": [f"127.0.0.1:{self.port}"]},
+        })
         self.process = h.Process([SYNC, "--config", config], os.path.join(directory, "sync.log"))
         h.wait_until(lambda: not self.process.alive() or http_get(f"http://127.0.0.1:{self.port}/metrics")[0] == 200,
                      15, "dnsstop-sync's metrics endpoint")
@@ -220,7 +211,7 @@ class MonitoringTest(unittest.TestCase):
 
     def test_alerts_follow_the_resolver_and_the_dashboard_queries_answer(self):
         # 1. No snapshot: the "unfiltered" alert goes pending, then fires after its `for:`.
-        self.assertEqual(h.dig(self.unbound.port, "www.example.com").data("A"), ["203.0.113.2"])
+        self.assertEqual(h.ask(self.unbound.port, "www.example.com").data("A"), ["203.0.113.2"])
         seen = self.wait_for_alert("DnsstopResolverUnfiltered", "firing", 60)
         self.assertIn("pending", seen, "the alert must be pending before it fires")
         print(f"\n  DnsstopResolverUnfiltered firing {time.monotonic() - self.started_at:.1f} s after Prometheus "
@@ -235,7 +226,7 @@ class MonitoringTest(unittest.TestCase):
 
         # 2. A snapshot arrives: the module blocks, and the alert ends.
         h.compile_snapshot(self.snapshot, [("police", "stoppage", "example.com\n")])
-        h.wait_until(lambda: h.dig(self.unbound.port, "www.example.com").data("A") == [h.STOP_PAGE_V4], 15,
+        h.wait_until(lambda: h.ask(self.unbound.port, "www.example.com").data("A") == [h.STOP_PAGE_V4], 15,
                      "the module to block with the new snapshot")
         h.wait_until(lambda: self.prometheus.alerts("DnsstopResolverUnfiltered") == {}, 30,
                      "DnsstopResolverUnfiltered to end")
@@ -247,7 +238,7 @@ class MonitoringTest(unittest.TestCase):
         self.assertEqual([s["value"][1] for s in self.prometheus.query('dnsstop_snapshot_loaded{job="resolvers"}')],
                          ["1"])
         self.assertEqual(self.prometheus.alerts("DnsstopResolverUnfiltered"), {})
-        self.assertEqual(h.dig(self.unbound.port, "www.example.com").data("A"), [h.STOP_PAGE_V4])
+        self.assertEqual(h.ask(self.unbound.port, "www.example.com").data("A"), [h.STOP_PAGE_V4])
 
         # 3. Every dashboard query answers from these real metrics, and no dnsstop metric
         #    carries a label that could hold a client address or a queried name.

@@ -52,8 +52,8 @@ class RecursionTestCase(unittest.TestCase):
     def assert_stop_page(self, answer):
         self.assertEqual(answer.data("A"), [self.hierarchy.stop_page_address], answer.text)
 
-    def ask(self, unbound, name, rtype="A", *options):
-        return h.dig(unbound.port, name, rtype, *options)
+    def ask(self, unbound, name, rtype="A", **options):
+        return h.ask(unbound.port, name, rtype, **options)
 
     def upstream_queries_for(self, unbound, names):
         """Queries each server received while `unbound` resolved `names`, one by one."""
@@ -147,7 +147,7 @@ class ModuleBehaviourTest(RecursionTestCase):
         answers = {}
         for chain in (PLAIN_CHAIN, MODULE_CHAIN):
             unbound = self.start(chain)
-            answer = self.ask(unbound, "www.listed.net", "TXT", "-c", "CH")
+            answer = self.ask(unbound, "www.listed.net", "TXT", rdclass="CH")
             answers[chain] = (answer.status, answer.records, answer.authority)
         self.assertEqual(answers[MODULE_CHAIN], answers[PLAIN_CHAIN])
 

@@ -77,16 +77,13 @@ class HttpsFirstTest(unittest.TestCase):
 
     def start_stoppage(self, https):
         config = os.path.join(self.directory, f"https-first-{https}.yaml")
-        lines = ["snapshot:", f"  path: {self.snapshot}", "stoppage:",
-                 f"  http_listen: [\"{self.address}:80\"]", "  operator_name: \"Exempel Telekom AB\"",
-                 "  blocked_by_url: \"https://operator.example/blocking\"",
-                 "  hotline_url: \"https://hotline.example/report\"", "  help_url: \"https://help.example/\"",
-                 f"  check_host: {CHECK_HOST}", f"  template_dir: {TEMPLATES}"]
+        settings = {"http_listen": [f"{self.address}:80"], "operator_name": "Exempel Telekom AB",
+                    "blocked_by_url": "https://operator.example/blocking",
+                    "hotline_url": "https://hotline.example/report", "help_url": "https://help.example/",
+                    "check_host": CHECK_HOST, "template_dir": TEMPLATES}
         if https:
-            lines += [f"  https_listen: [\"{self.address}:443\"]", f"  tls_certificate: {self.certificate}",
-                      f"  tls_key: {self.key}"]
-        with open(config, "w") as out:
-            out.write("\n".join(lines) + "\n")
+            settings.update(https_listen=[f"{self.address}:443"], tls_certificate=self.certificate, tls_key=self.key)
+        h.write_yaml(config, {"snapshot": {"path": self.snapshot}, "stoppage": settings})
         server = h.Process([STOPPAGE, "--config", config], os.path.join(self.directory, f"https-first-{https}.log"))
         self.addCleanup(server.stop)
         h.wait_until(lambda: not server.alive() or "stop page on http://" in server.log_text(), 15, "the server")

@@ -49,7 +49,7 @@ class SlowlorisTest(unittest.TestCase):
 
     def test_a_trickling_request_is_closed_at_the_deadline_for_the_whole_request(self):
         # A byte every 0.5 s resets any idle timer; the 2 s deadline still holds.
-        server = self.start("  idle_timeout_seconds: 2\n")
+        server = self.start({"idle_timeout_seconds": 2})
         with Slowloris("127.0.0.1", server.http_port, connections=5, interval=0.5, seconds=20, max_connects=5) as attack:
             h.wait_until(lambda: attack.closed_by_server == 5, 10, "the server to close all five trickling requests")
         self.assertEqual(len(attack.lifetimes), 5)
@@ -60,7 +60,7 @@ class SlowlorisTest(unittest.TestCase):
 
     def test_twice_max_connections_from_the_same_address_do_not_starve_a_normal_client(self):
         max_connections = 50
-        server = self.start(f"  max_connections: {max_connections}\n  threads: 2\n")
+        server = self.start({"max_connections": max_connections, "threads": 2})
         latencies = []
         with Slowloris("127.0.0.1", server.http_port, connections=2 * max_connections, interval=1.0,
                        seconds=60) as attack:

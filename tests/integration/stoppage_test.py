@@ -63,7 +63,10 @@ class PortTaken(RuntimeError):
 
 
 class StopPageServer:
-    def __init__(self, directory, snapshot, mode="stop_page", extra="", https=False, templates=TEMPLATES):
+    """dnsstop-stoppage on 127.0.0.1 and ::1 with the test templates; `extra`: more
+    keys of its `stoppage:` section ({key: value})."""
+
+    def __init__(self, directory, snapshot, mode="stop_page", extra=None, https=False, templates=TEMPLATES):
         self.templates = templates
         # free_port() only finds a port free now; a parallel test may take it first,
         # so a start that lost the race is retried with new ports, a bounded number of times.
@@ -81,38 +84,28 @@ class StopPageServer:
         self.https_port = h.free_port() if https else None
         self.metrics_port = h.free_port()
         self.config_path = os.path.join(directory, f"stoppage-{mode}.yaml")
-        lines = [
-            "snapshot:", f"  path: {snapshot}", "  check_interval_ms: 100",
-            "stoppage:", f"  mode: {mode}",
-            f"  http_listen: [\"127.0.0.1:{self.http_port}\", \"[::1]:{self.http6_port}\"]",
-            f"  operator_name: \"{OPERATOR}\"", f"  blocked_by_url: \"{BLOCKED_BY}\"",
-            "  hotline_url: \"https://hotline.example/report\"", "  help_url: \"https://help.example/\"",
-            f"  check_host: {CHECK_HOST}", f"  template_dir: {self.templates}",
-            f"  metrics_listen: [\"127.0.0.1:{self.metrics_port}\"]",
-        ]
+        settings = {
+            "mode": mode, "http_listen": [f"127.0.0.1:{self.http_port}", f"[::1]:{self.http6_port}"],
+            "operator_name": OPERATOR, "blocked_by_url": BLOCKED_BY,
+            "hotline_url": "https://hotline.example/report", "help_url": "https://help.example/",
+            "check_host": CHECK_HOST, "template_dir": self.templates,
+            "metrics_listen": [f"127.0.0.1:{self.metrics_port}"],
+        }
         if https:
             self.certificate = os.path.join(directory, "cert.pem")
             key = os.path.join(directory, "key.pem")
             h.self_signed_certificate(key, self.certificate, f"DNS:{CHECK_HOST}")
-            lines += [f"  https_listen: [\"127.0.0.1:{self.https_port}\"]", f"  tls_certificate: {self.certificate}",
-                      f"  tls_key: {key}"]
-        with open(self.config_path, "w") as out:
-            out.write("\n".join(lines) + "\n" + extra)
+            settings.update(https_listen=[f"127.0.0.1:{self.https_port}"], tls_certificate=self.certificate,
+                            tls_key=key)
+        h.write_yaml(self.config_path, {"snapshot": {"path": snapshot, "check_interval_ms": 100},
+                                        "stoppage": {**settings, **(extra or {})}})
         self.process = h.Process([STOPPAGE, "--config", self.config_path],
                                  os.path.join(directory, f"stoppage-{mode}.log"))
-        h.wait_until(lambda: not self.process.alive() or self.port_open(self.http_port), 15, "the stop page server")
+        h.wait_until(lambda: not self.process.alive() or h.listening(self.http_port), 15, "the stop page server")
         if not self.process.alive():
             log = self.process.log_text()
             self.process.stop()
             raise (PortTaken if "Address already in use" in log else RuntimeError)("dnsstop-stoppage did not start:\n" + log)
-
-    @staticmethod
-    def port_open(port):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            return False
 
     def url(self, path="/"):
         return f"http://127.0.0.1:{self.http_port}{path}"
@@ -387,7 +380,7 @@ class LimitsTest(unittest.TestCase):
         return server
 
     def test_slow_clients_are_dropped_after_the_idle_timeout(self):
-        server = self.start(extra="  idle_timeout_seconds: 2\n")
+        server = self.start(extra={"idle_timeout_seconds": 2})
         with socket.create_connection(("127.0.0.1", server.http_port), timeout=10) as slow:
             slow.sendall(b"GET / HTTP/1.1\r\nHost: sl")
             started = time.monotonic()
@@ -401,7 +394,7 @@ class LimitsTest(unittest.TestCase):
             self.assertLess(time.monotonic() - started, 6)
 
     def test_a_connection_beyond_the_cap_evicts_the_one_that_waited_longest(self):
-        server = self.start(extra="  max_connections: 8\n  threads: 1\n")
+        server = self.start(extra={"max_connections": 8, "threads": 1})
         idle = [socket.create_connection(("127.0.0.1", server.http_port), timeout=5) for _ in range(8)]
         try:
             # The ninth is answered; the first idle one, which has waited longest
@@ -425,9 +418,9 @@ class LimitsTest(unittest.TestCase):
 
     def test_refuses_to_start_without_the_pages_texts(self):
         config = os.path.join(self.directory, "incomplete.yaml")
-        with open(config, "w") as out:
-            out.write(f"snapshot:\n  path: {self.snapshot}\nstoppage:\n  http_listen: [\"127.0.0.1:{h.free_port()}\"]\n"
-                      f"  operator_name: X\n  template_dir: {TEMPLATES}\n")
+        h.write_yaml(config, {"snapshot": {"path": self.snapshot},
+                              "stoppage": {"http_listen": [f"127.0.0.1:{h.free_port()}"], "operator_name": "X",
+                                           "template_dir": TEMPLATES}})
         result = subprocess.run([STOPPAGE, "--config", config], capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 1)
         self.assertIn("stoppage.blocked_by_url is required", result.stderr)

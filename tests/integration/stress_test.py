@@ -73,6 +73,14 @@ def operator_list(version):
     return PROBE + "\n" + "".join(f"z{i}.flip.org\n" for i in range(FLIP_ZONES) if listed(i, version))
 
 
+def soa_of(answer):
+    """(owner, serial) of the SOA in an Answer's authority section, or None."""
+    for owner, rtype, data in answer.authority:
+        if rtype == "SOA":
+            return owner, int(data.split()[2])
+    return None
+
+
 def sampled_names():
     """(name, the flip zone it leads to)."""
     for i in range(FLIP_ZONES):
@@ -144,38 +152,39 @@ class Sampler(threading.Thread):
         self.wrong = []
 
     def probe(self):
-        answer = h.ask_wire(self.port, PROBE)
-        if answer is None:
+        answer = h.ask(self.port, PROBE, timeout=1.0)
+        if answer.status == h.NO_ANSWER.status:
             return None
-        soa = answer.soa()
-        if answer.rcode != 3 or soa is None:
-            self.wrong.append(f"{PROBE}: not blocked (rcode {answer.rcode}, {answer.answers})")
+        soa = soa_of(answer)
+        if answer.status != "NXDOMAIN" or soa is None:
+            self.wrong.append(f"{PROBE}: not blocked ({answer.status}, {answer.records})")
             return None
         return soa[1] - BASE_SERIAL
 
     def judge(self, name, zone, answer, first, last):
-        soa = answer.soa()
-        if answer.rcode == 3 and soa and soa[0] == f"z{zone}.flip.org." and OPERATOR_EDE in answer.ede_codes:
+        soa = soa_of(answer)
+        if (answer.status == "NXDOMAIN" and soa and soa[0] == f"z{zone}.flip.org."
+                and OPERATOR_EDE in [code for code, _ in answer.ede]):
             self.blocked += 1
             version = soa[1] - BASE_SERIAL
             if not (first <= version <= last and listed(zone, version)):
                 return f"{name}: blocked by version {version}, which does not list it or was not in force ({first}..{last})"
             return None
-        if answer.rcode == 0 and answer.addresses() == [WILDCARD_ADDRESS]:
+        if answer.status == "NOERROR" and answer.data("A") == [WILDCARD_ADDRESS]:
             if all(listed(zone, version) for version in range(first, last + 1)):
                 if first == 0 or listed(zone, first - 1):
                     return f"{name}: resolved although versions {first - 1}..{last} all list it"
                 self.lagging += 1
             return None
-        return f"{name}: neither blocked nor resolved: rcode {answer.rcode}, answers {answer.answers}, authority {answer.authority}"
+        return f"{name}: neither blocked nor resolved: {answer.status}, answers {answer.records}, authority {answer.authority}"
 
     def run(self):
         while not self.stop_event.is_set():
             name, zone = self.random.choice(self.names)
             first = self.probe()
-            answer = h.ask_wire(self.port, name)
+            answer = h.ask(self.port, name, timeout=1.0)
             last = self.probe()
-            if first is None or answer is None or last is None:
+            if first is None or answer.status == h.NO_ANSWER.status or last is None:
                 self.unanswered += 1  # a reload in progress
                 continue
             self.samples += 1
@@ -211,7 +220,7 @@ class Reloader(threading.Thread):
                 if result.returncode != 0 or "ok" not in result.stdout:
                     self.failure = f"reload {reload} ({kind}): unbound-control: {result.stdout}{result.stderr}"
                     return
-            while h.ask_wire(self.unbound.port, "clean.org", timeout=0.5) is None:
+            while h.ask(self.unbound.port, "clean.org", timeout=0.5).status == h.NO_ANSWER.status:
                 if not self.unbound.process.alive():
                     self.failure = f"Unbound exited during reload {reload} ({kind})"
                     return

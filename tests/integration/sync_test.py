@@ -1,7 +1,8 @@
 """Signed list distribution end to end: dnsstop-publish writes a signed list, a real
-nginx (Debian's nginx-light) serves it over HTTPS on 127.0.0.1 with a test CA made
-here by the openssl CLI, dnsstop-sync fetches and verifies it, and a real Unbound
-with the module answers from the snapshot it publishes. Each rejection reason has
+nginx (Debian's nginx-light) serves it over HTTPS on 127.0.0.1 with a test CA
+made by the openssl CLI (harness.Nginx, harness.TestCa), dnsstop-sync fetches and
+verifies it, and a real Unbound with the module answers from the snapshot it
+publishes. Each rejection reason has
 its own case; after every rejection the last good list must still be answered.
 Nothing listens beyond 127.0.0.1. Run by CTest."""
 
@@ -10,134 +11,18 @@ import re
 import shutil
 import signal
 import socket
-import subprocess
 import threading
 import time
 import unittest
 import urllib.request
 
 import harness as h
+from harness import run
 
 PUBLISH = os.path.join(h.OUTPUT_DIR, "bin/dnsstop-publish")
 SYNC = os.path.join(h.OUTPUT_DIR, "bin/dnsstop-sync")
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MINISIGN = shutil.which("minisign") or "/usr/bin/minisign"
 NOW = int(time.time())
-
-
-def run(command, timeout=60, check=True):
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{command} failed ({result.returncode}): {result.stdout}{result.stderr}")
-    return result
-
-
-class TestCa:
-    """A CA, a certificate for 127.0.0.1 it signed, and one for another name."""
-
-    def __init__(self, directory):
-        self.directory = directory
-        self.cert = self.path("ca.pem")
-        openssl = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                   "-days", "2"]
-        run(openssl + ["-keyout", self.path("ca.key"), "-out", self.cert, "-subj", "/CN=dnsstop test CA"])
-        self.server_cert, self.server_key = self.issue("server", "127.0.0.1", "IP:127.0.0.1")
-        self.wrong_cert, self.wrong_key = self.issue("wrong", "wrong.example", "DNS:wrong.example")
-        self.client_cert, self.client_key = self.issue("client", "resolver.example", "DNS:resolver.example")
-
-    def path(self, name):
-        return os.path.join(self.directory, name)
-
-    def issue(self, name, common_name, alt_name):
-        key, csr, cert, ext = (self.path(f"{name}.{suffix}") for suffix in ("key", "csr", "pem", "ext"))
-        with open(ext, "w") as out:
-            out.write(f"subjectAltName={alt_name}\n")
-        run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
-             "-out", csr, "-subj", f"/CN={common_name}"])
-        run(["openssl", "x509", "-req", "-in", csr, "-CA", self.cert, "-CAkey", self.path("ca.key"),
-             "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert])
-        return cert, key
-
-
-class Nginx:
-    """nginx on 127.0.0.1: HTTPS with the good certificate, HTTPS with a certificate
-    for another name, HTTPS that requires a client certificate from the test CA, and
-    plain HTTP; all serve `root`."""
-
-    def __init__(self, directory, ca, root):
-        # Ports are picked free but may be taken before nginx binds them (other tests
-        # run at the same time): then nginx exits, and it is started on other ports.
-        for attempt in range(5):
-            self.start(directory, ca, root)
-            h.wait_until(lambda: not self.process.alive() or self.listening(), 15, "nginx to listen")
-            time.sleep(0.2)
-            if self.process.alive():
-                return
-            self.process.stop()
-        raise RuntimeError("nginx did not start; see nginx-error.log")
-
-    def start(self, directory, ca, root):
-        self.https_port, self.wrong_port, self.http_port = h.free_port(), h.free_port(), h.free_port()
-        self.mutual_port = h.free_port()
-        temp = os.path.join(directory, "nginx-temp")
-        os.makedirs(temp, exist_ok=True)
-        user = "user root;" if os.geteuid() == 0 else ""
-        config = os.path.join(directory, "nginx.conf")
-        with open(config, "w") as out:
-            out.write(f"""{user}
-daemon off;
-worker_processes 1;
-pid {directory}/nginx.pid;
-error_log {directory}/nginx-error.log;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {temp};
-    proxy_temp_path {temp};
-    fastcgi_temp_path {temp};
-    uwsgi_temp_path {temp};
-    scgi_temp_path {temp};
-    default_type application/octet-stream;
-    root {root};
-    server {{
-        listen 127.0.0.1:{self.https_port} ssl;
-        ssl_certificate {ca.server_cert};
-        ssl_certificate_key {ca.server_key};
-        location = /broken/police.manifest {{ return 500; }}
-        location /to-plain-http/ {{ return 301 http://127.0.0.1:{self.http_port}/; }}
-    }}
-    server {{
-        listen 127.0.0.1:{self.wrong_port} ssl;
-        ssl_certificate {ca.wrong_cert};
-        ssl_certificate_key {ca.wrong_key};
-    }}
-    server {{
-        listen 127.0.0.1:{self.mutual_port} ssl;
-        ssl_certificate {ca.server_cert};
-        ssl_certificate_key {ca.server_key};
-        ssl_client_certificate {ca.cert};
-        ssl_verify_client on;
-    }}
-    server {{
-        listen 127.0.0.1:{self.http_port};
-    }}
-}}
-""")
-        self.process = h.Process([NGINX, "-c", config, "-e", f"{directory}/nginx-error.log"],
-                                 os.path.join(directory, "nginx.log"))
-
-    def listening(self):
-        try:
-            with socket.create_connection(("127.0.0.1", self.https_port), timeout=1):
-                return True
-        except OSError:
-            return False
-
-    def url(self, path, port=None):
-        return f"https://127.0.0.1:{port or self.https_port}/{path}"
-
-    def stop(self):
-        self.process.stop()
 
 
 class SilentServer:
@@ -180,29 +65,23 @@ class SyncConfig:
         self.path = os.path.join(directory, "dnsstop.yaml")
         self.metrics_port = None
 
-    def yaml(self):
-        keys = "".join(f"      - {key}\n" for key in self.keys)
-        options = "".join(f"    {key}: {value}\n" for key, value in self.options.items())
-        return f"""snapshot:
-  path: {self.snapshot}
-  check_interval_ms: 100
-answers:
-  stoppage_ipv4: [{h.STOP_PAGE_V4}]
-  ttl: 60
-lists:
-  - name: police
-    action: stoppage
-    url: {self.url}
-    ca_file: {self.ca.cert}
-    public_keys:
-{keys}{options}{self.protected_yaml()}sync:
-  state_dir: {self.directory}/state
-  metrics_textfile: {self.metrics}
-  timeout_seconds: 2
-""" + (f"  metrics_listen: [127.0.0.1:{self.metrics_port}]\n" if self.metrics_port else "")
+    def data(self):
+        police = {"name": "police", "action": "stoppage", "url": self.url, "ca_file": self.ca.cert,
+                  "public_keys": list(self.keys), **self.options}
+        sync = {"state_dir": f"{self.directory}/state", "metrics_textfile": self.metrics, "timeout_seconds": 2}
+        if self.metrics_port:
+            sync["metrics_listen"] = [f"127.0.0.1:{self.metrics_port}"]
+        data = {"snapshot": {"path": self.snapshot, "check_interval_ms": 100},
+                "answers": {"stoppage_ipv4": [h.STOP_PAGE_V4], "ttl": 60}}
+        if self.protected_names:
+            data["protected_names"] = self.protected_names
+        # lists, then sync, last: the RPZ test adds lists before `sync:` and keys after it.
+        data["lists"] = [police]
+        data["sync"] = sync
+        return data
 
-    def protected_yaml(self):
-        return f"protected_names: [{', '.join(self.protected_names)}]\n" if self.protected_names else ""
+    def yaml(self):
+        return h.yaml_text(self.data())
 
     def write(self):
         with open(self.path, "w") as out:
@@ -225,10 +104,10 @@ class SyncTestCase(unittest.TestCase):
         cls.temp = h.TempDir()
         cls.dir = cls.temp.__enter__()
         os.chmod(cls.dir, 0o755)
-        cls.ca = TestCa(cls.dir)
+        cls.ca = h.TestCa(cls.dir)
         cls.www = os.path.join(cls.dir, "www")
         os.makedirs(os.path.join(cls.www, "police"))
-        cls.nginx = Nginx(cls.dir, cls.ca, cls.www)
+        cls.nginx = h.Nginx(cls.dir, cls.ca, cls.www)
         cls.key = cls.keygen("key")
         cls.other_key = cls.keygen("other")
         cls.nsd = h.Nsd(cls.dir)
@@ -302,7 +181,7 @@ class SyncTestCase(unittest.TestCase):
 
     def assert_blocked(self, name, blocked=True):
         def check():
-            answer = h.dig(self.unbound.port, name)
+            answer = h.ask(self.unbound.port, name)
             return (answer.data("A") == [h.STOP_PAGE_V4]) == blocked
         h.wait_until(check, 5, f"{name} to be {'blocked' if blocked else 'resolved'}")
 
