@@ -31,3 +31,6 @@ fi
 [[ -n ${BENCH:-} && " $BENCH " != *" stoppage "* ]] || "$(dirname "$0")/stoppage_bench.sh" "$out_dir"
 # Signed list sync at 1M entries from nginx over HTTPS (BENCH=sync alone); about 15 s.
 [[ -n ${BENCH:-} && " $BENCH " != *" sync "* ]] || /usr/bin/python3 "$(dirname "$0")/sync_bench.py" "$out_dir"
+# dnsstop-sync's RPZ output in Debian's stock Unbound, BIND, PowerDNS Recursor and Knot
+# Resolver at 5,000 and 1M names (BENCH=rpz alone); about RPZ_MINUTES minutes.
+[[ -n ${BENCH:-} && " $BENCH " != *" rpz "* ]] || /usr/bin/python3 "$(dirname "$0")/rpz_bench.py" "$out_dir"

@@ -16,7 +16,9 @@ the zone, or None where the resolver watches the file itself) and `stop()`.
 
 import base64
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 
 import harness as h
@@ -44,6 +46,7 @@ class Resolver:
 
     name = "resolver"
     ATTEMPTS = 3
+    port_taken = h.PORT_TAKEN  # in its log when the port was taken
 
     def __init__(self, directory, upstream, zone_path, threads=1, port=None, startup_seconds=60):
         """port: the one to try first (a primary's NOTIFY names it), else one picked
@@ -52,9 +55,9 @@ class Resolver:
         for attempt in range(self.ATTEMPTS):
             self.port = port if port and attempt == 0 else h.free_port()
             self.process = h.Process(self.command(), os.path.join(directory, f"{self.name}.log"))
-            h.wait_until(lambda: not self.process.alive() or h.dig(self.port, "clean.org").status != "NO ANSWER",
-                         startup_seconds, f"{self.name} to answer")
-            if self.process.alive() or not h.PORT_TAKEN.search(self.process.log_text()):
+            h.wait_until(lambda: not self.process.alive() or self.port_taken.search(self.process.log_text()) or
+                         h.dig(self.port, "clean.org").status != "NO ANSWER", startup_seconds, f"{self.name} to answer")
+            if not self.port_taken.search(self.process.log_text()):
                 break
             self.process.stop()
         if not self.process.alive():
@@ -101,6 +104,8 @@ class Bind(Resolver):
 
     name = "named"
     version = "BIND 9.18"
+    # named keeps running without the listener it could not open.
+    port_taken = re.compile(r"address in use|creating IPv4 interface .* failed", re.I)
 
     def __init__(self, *args, primary=None, **kwargs):
         self.primary = primary
@@ -185,6 +190,11 @@ disable-syslog=yes
 
     def reload_command(self):
         return [program("rec_control"), f"--socket-dir={self.socket_dir}", "reload-lua-config"]
+
+    def wipe_cache(self, name):
+        """Drops `name` and the names below it from its caches (packet cache included)."""
+        subprocess.run([program("rec_control"), f"--socket-dir={self.socket_dir}", "wipe-cache", f"{name}$"],
+                       check=True, capture_output=True, timeout=30)
 
     def stop(self):
         super().stop()

@@ -183,6 +183,8 @@ class ResolverChecks:
         # clean.org was answered (and cached, TTL 300) before.
         if self.cache_outlives_reload:
             self.assertEqual(self.answer("clean.org").data("A"), ["198.51.100.1"])
+            self.resolver.wipe_cache("clean.org")
+            self.assertEqual(self.answer("clean.org").data("A"), [h.STOP_PAGE_V4])
         else:
             self.assertEqual(self.answer("clean.org").data("A"), [h.STOP_PAGE_V4])
         self.assertGreater(self.rpz_metric(config, "dnsstop_sync_rpz_serial"), first_serial)
@@ -271,7 +273,7 @@ class PowerDnsRecursorRpzTest(ResolverChecks, RpzTestCase):
     # extendedErrorCode=16 (Censored) is the zone's: PowerDNS Recursor adds it to every
     # answer a rule of the zone decided, rpz-passthru ones (the allowlist) included.
     ede = {"stop page": [16], "nxdomain": [16], "allowed": [16]}
-    # reload-lua-config does not wipe the packet cache (rec_control wipe-cache NAME$ does).
+    # reload-lua-config does not wipe the packet cache; `rec_control wipe-cache NAME$` does.
     cache_outlives_reload = True
 
 
