@@ -192,9 +192,9 @@ class Dnsperf:
         return int(sent.group(1)), int(lost.group(1))
 
 
-def measure(resolver_class, directory, nsd_port, zones, queries, listed_probe, fresh_probe):
+def measure(figures, resolver_class, directory, nsd_port, zones, queries, listed_probe, fresh_probe):
+    """Fills `figures` as it goes, so that a failure keeps what was measured."""
     empty_zone, first_zone, second_zone = zones
-    figures = {}
     os.makedirs(os.path.join(directory, "empty"))
     resolver = resolver_class(os.path.join(directory, "empty"), nsd_port, empty_zone)
     try:
@@ -227,7 +227,12 @@ def measure(resolver_class, directory, nsd_port, zones, queries, listed_probe, f
         os.rename(staged, zone_path)
         command = resolver.reload_command()
         if command:
-            subprocess.run(command, check=True, capture_output=True, timeout=RELOAD_TIMEOUT_S)
+            result = subprocess.run(command, capture_output=True, text=True, timeout=RELOAD_TIMEOUT_S)
+            if result.returncode != 0:
+                load.stop()
+                prober.stop()
+                raise RuntimeError(f"{command} failed ({result.returncode}) after "
+                                   f"{time.monotonic() - reload_started:.1f} s: {result.stdout}{result.stderr}")
         figures["reload_command_s"] = round(time.monotonic() - reload_started, 2)
         blocked = wait_blocked(resolver.port, fresh_probe, RELOAD_TIMEOUT_S)
         figures["reload_s"] = round(time.monotonic() - reload_started, 2) if blocked is not None else None
@@ -237,7 +242,6 @@ def measure(resolver_class, directory, nsd_port, zones, queries, listed_probe, f
         figures["rss_after_reload_mb"] = round(rss_mb(resolver.pid), 1)
     finally:
         resolver.stop()
-    return figures
 
 
 def main():
@@ -264,11 +268,12 @@ def main():
                     log(f"{n} names: {resolver_class.version}")
                     resolver_dir = os.path.join(size_dir, resolver_class.name)
                     os.makedirs(resolver_dir)
+                    figures = {}
                     try:
-                        figures = measure(resolver_class, resolver_dir, nsd.port, zones, queries, listed_probe,
-                                          fresh_probe)
+                        measure(figures, resolver_class, resolver_dir, nsd.port, zones, queries, listed_probe,
+                                fresh_probe)
                     except (RuntimeError, TimeoutError, subprocess.SubprocessError, OSError) as error:
-                        figures = {"failed": str(error)[:500]}
+                        figures["failed"] = str(error)[:500]
                     log(f"  {figures}")
                     results.setdefault(resolver_class.version, {})[n] = figures
             finally:
@@ -287,7 +292,7 @@ def print_table(results):
     for version, by_size in results.items():
         for n, f in by_size.items():
             if "failed" in f:
-                print(f"| {version} | {n:,} | failed: {f['failed'][:120]} | | | | | | |")
+                print(f"| {version} | {n:,} | failed: {f['failed'][:200]} (so far: {f}) | | | | | | |")
                 continue
             print(f"| {version} | {n:,} | {f['rss_empty_mb']:.0f} / {f['rss_loaded_mb']:.0f} / "
                   f"{f['rss_after_reload_mb']:.0f} | {f['load_s']} | {f['reload_s']} | {f['reload_command_s']} | "

@@ -189,7 +189,8 @@ disable-syslog=yes
         return [program("pdns_recursor"), f"--config-dir={self.directory}"]
 
     def reload_command(self):
-        return [program("rec_control"), f"--socket-dir={self.socket_dir}", "reload-lua-config"]
+        # rec_control gives up after 5 s by default, before a 1M-name zone is loaded.
+        return [program("rec_control"), f"--socket-dir={self.socket_dir}", "--timeout=600", "reload-lua-config"]
 
     def wipe_cache(self, name):
         """Drops `name` and the names below it from its caches (packet cache included)."""
