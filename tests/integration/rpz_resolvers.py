@@ -8,10 +8,12 @@ the machine: Unbound by its stub zone, BIND by `forward only` to the NSD (its ro
 hints name only 127.0.0.1), PowerDNS Recursor by `forward-zones` (its hint file
 names only 127.0.0.1, security polling off), Knot Resolver by a STUB policy (its
 priming and trust-anchor modules, which would ask the real root, unloaded).
-Validation is off in each: the test root is unsigned.
+Validation is off in each: the test root is unsigned. One worker thread each (Knot
+Resolver: one process, which has one).
 
 Each has `port`, `pid`, `reload_command()` (the argv dnsstop-sync runs after writing
-the zone, or None where the resolver watches the file itself) and `stop()`.
+the zone, or None where the resolver watches the file itself), `log_text()` and
+`stop()`.
 """
 
 import base64
@@ -48,10 +50,10 @@ class Resolver:
     ATTEMPTS = 3
     port_taken = h.PORT_TAKEN  # in its log when the port was taken
 
-    def __init__(self, directory, upstream, zone_path, threads=1, port=None, startup_seconds=60):
+    def __init__(self, directory, upstream, zone_path, port=None, startup_seconds=60):
         """port: the one to try first (a primary's NOTIFY names it), else one picked
         free; startup_seconds: how long it may take to answer (a big zone loads first)."""
-        self.directory, self.upstream, self.zone_path, self.threads = directory, upstream, zone_path, threads
+        self.directory, self.upstream, self.zone_path = directory, upstream, zone_path
         for attempt in range(self.ATTEMPTS):
             self.port = port if port and attempt == 0 else h.free_port()
             self.process = h.Process(self.command(), os.path.join(directory, f"{self.name}.log"))
@@ -89,7 +91,7 @@ class StockUnbound(Resolver):
                    '    control-use-cert: no\n')
         with open(self.conf, "w") as out:
             out.write(h.resolver_conf(self.directory, self.port, self.upstream, "respip validator iterator",
-                                      threads=self.threads, sections=rpz, remote_control=control))
+                                      sections=rpz, remote_control=control))
         return [program("unbound"), "-d", "-c", self.conf]
 
     def reload_command(self):
@@ -149,7 +151,7 @@ zone "{ZONE}" {{ {zone} allow-query {{ none; }}; }};
         with open(self.rndc_conf, "w") as out:
             out.write(key + f'options {{ default-key "dnsstop-test"; default-server 127.0.0.1; '
                             f'default-port {self.control_port}; }};\n')
-        return [program("named"), "-g", "-n", str(self.threads), "-c", self.conf]
+        return [program("named"), "-g", "-4", "-n", "1", "-c", self.conf]
 
     def reload_command(self):
         return [program("rndc"), "-c", self.rndc_conf, "reload", ZONE]
@@ -181,7 +183,7 @@ security-poll-suffix=
 dnssec=off
 lua-config-file={lua}
 socket-dir={self.socket_dir}
-threads={self.threads}
+threads=1
 daemon=no
 write-pid=no
 disable-syslog=yes
@@ -211,7 +213,7 @@ class KnotResolver(Resolver):
     wants)."""
 
     name = "kresd"
-    version = "Knot Resolver 5.6"  # one process, one thread: `threads` is not used
+    version = "Knot Resolver 5.6"
 
     def command(self):
         config = os.path.join(self.directory, "kresd.conf")
