@@ -28,8 +28,6 @@ import json
 import os
 import re
 import signal
-import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -42,6 +40,7 @@ if len(sys.argv) > 1:
 
 import harness as h  # noqa: E402
 import rpz_resolvers as r  # noqa: E402
+from udp_query import query_addresses  # noqa: E402
 
 SYNC = os.path.join(h.OUTPUT_DIR, "bin/dnsstop-sync")
 GENLIST = os.path.join(h.OUTPUT_DIR, "bin/dnsstop-genlist")
@@ -120,47 +119,34 @@ def rss_mb(pid):
         return int(re.search(r"^VmRSS:\s+(\d+) kB", status.read(), re.M).group(1)) / 1024
 
 
-def stop_page_answer(port, name):
-    return h.dig(port, name).data("A") == [h.STOP_PAGE_V4]
-
-
 def wait_blocked(port, name, timeout):
-    """Seconds until `name` gets the stop page (asked every 20 ms), or None."""
+    """Seconds until `name` gets the stop page (asked every 10 ms), or None."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        if stop_page_answer(port, name):
+        if query_addresses(port, name) == [h.STOP_PAGE_V4]:
             return time.monotonic() - started
-        time.sleep(0.02)
+        time.sleep(0.01)
     return None
 
 
 class Prober:
-    """Asks for `name` every 10 ms (UDP, 0.2 s timeout each) until stop(), which
-    returns the longest time between two answers."""
+    """Asks for `name` every 10 ms (0.2 s timeout each) until stop(), which returns
+    the longest time between two answers."""
 
     def __init__(self, port, name):
-        self.query = struct.pack("!HHHHHH", 0x1515, 0x0100, 1, 0, 0, 0) + b"".join(
-            bytes([len(label)]) + label.encode() for label in name.split(".")) + b"\0" + struct.pack("!HH", 1, 1)
-        self.port, self.running, self.longest_gap = port, True, 0.0
+        self.port, self.name, self.running, self.longest_gap = port, name, True, 0.0
         self.thread = threading.Thread(target=self.run)
         self.thread.start()
 
     def run(self):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.settimeout(0.2)
-            last_answer = time.monotonic()
-            while self.running:
-                try:
-                    udp.sendto(self.query, ("127.0.0.1", self.port))
-                    while udp.recvfrom(4096)[0][:2] != self.query[:2]:
-                        pass
-                    now = time.monotonic()
-                    self.longest_gap = max(self.longest_gap, now - last_answer)
-                    last_answer = now
-                except OSError:  # timed out
-                    pass
-                time.sleep(0.01)
-            self.longest_gap = max(self.longest_gap, time.monotonic() - last_answer)
+        last_answer = time.monotonic()
+        while self.running:
+            if query_addresses(self.port, self.name) is not None:
+                now = time.monotonic()
+                self.longest_gap = max(self.longest_gap, now - last_answer)
+                last_answer = now
+            time.sleep(0.01)
+        self.longest_gap = max(self.longest_gap, time.monotonic() - last_answer)
 
     def stop(self):
         self.running = False

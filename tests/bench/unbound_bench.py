@@ -31,14 +31,11 @@ import itertools
 import json
 import os
 import platform
-import random
 import re
 import resource
 import shutil
 import signal
-import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -50,6 +47,7 @@ sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from harness import (STOP_PAGE_V4, STOP_PAGE_V6, DnsstopConfig, Hierarchy, Nsd, Process, free_port,  # noqa: E402
                      resolver_conf)
+from udp_query import query_addresses  # noqa: E402
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The Unbound under test and the module built for it (tests/bench/run.sh names one
@@ -186,58 +184,6 @@ def top_level_domains(workload):
             return {line.split(None, 1)[0].rsplit(".", 1)[-1] for line in lines}
     files = [workload.list_path, workload.mix, workload.listed, workload.miss, workload.latency_miss, workload.fresh]
     return sorted(set().union(*map(last_labels, files)))
-
-
-# --- DNS over UDP, just enough to check an answer ----------------------------------
-
-def encode_name(name):
-    return b"".join(bytes([len(label)]) + label.encode() for label in name.rstrip(".").split(".")) + b"\0"
-
-
-def skip_name(message, offset):
-    while True:
-        length = message[offset]
-        if length & 0xC0 == 0xC0:
-            return offset + 2
-        if length == 0:
-            return offset + 1
-        offset += 1 + length
-
-
-def answer_addresses(message):
-    """The A and AAAA addresses of a response's answer section; None unless NOERROR."""
-    _, flags, questions, answers = struct.unpack("!HHHH", message[:8])
-    if flags & 0x000F != 0:
-        return None
-    offset = 12
-    for _ in range(questions):
-        offset = skip_name(message, offset) + 4
-    addresses = []
-    for _ in range(answers):
-        offset = skip_name(message, offset)
-        rtype, _, _, length = struct.unpack("!HHIH", message[offset:offset + 10])
-        rdata = message[offset + 10:offset + 10 + length]
-        if rtype in (1, 28):
-            addresses.append(socket.inet_ntop(socket.AF_INET if rtype == 1 else socket.AF_INET6, rdata))
-        offset += 10 + length
-    return addresses
-
-
-def query_addresses(port, name, rtype="A", timeout=0.2):
-    """Asks 127.0.0.1:port once; None without a NOERROR answer."""
-    query_id = random.randrange(1 << 16)
-    packet = (struct.pack("!HHHHHH", query_id, 0x0100, 1, 0, 0, 0) + encode_name(name)
-              + struct.pack("!HH", 28 if rtype == "AAAA" else 1, 1))
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.settimeout(timeout)
-        try:
-            udp.sendto(packet, ("127.0.0.1", port))
-            while True:
-                response, _ = udp.recvfrom(65535)
-                if response[:2] == packet[:2]:
-                    return answer_addresses(response)
-        except OSError:  # a timeout, or ICMP port unreachable before the server binds
-            return None
 
 
 # --- the upstream ------------------------------------------------------------------
