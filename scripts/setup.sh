@@ -51,9 +51,12 @@ PACKAGES=(
   # the alert rules' tests (promtool) and the monitoring test's Prometheus and node_exporter;
   # installed with their services kept off (keep_services_off)
   prometheus prometheus-node-exporter
-  # Debian's stock Unbound, which loads dnsstop-sync's RPZ output (tests/integration/rpz_test.py);
-  # installed with its services kept off (keep_services_off)
-  unbound
+  # the stock resolvers that load dnsstop-sync's RPZ output (tests/integration/rpz_test.py,
+  # tests/bench/rpz_bench.py): Debian's Unbound, BIND 9, PowerDNS Recursor, Knot Resolver;
+  # installed with their services kept off (keep_services_off)
+  unbound bind9 bind9-utils pdns-recursor knot-resolver
+  # Knot Resolver watches its RPZ file with lua-cqueues (a Recommends, which setup does not install)
+  lua-cqueues
 )
 
 # The Debian releases whose Unbound the module is built for and tested in.
@@ -118,7 +121,8 @@ allow_service_starts() {
 # ...and they are disabled for the next boot (their packages enable them), and stopped
 # should one run all the same.
 TEST_ONLY_SERVICES=(prometheus.service prometheus-node-exporter.service
-  unbound.service unbound-resolvconf.service)
+  unbound.service unbound-resolvconf.service named.service named-resolvconf.service
+  pdns-recursor.service kresd.target kresd@1.service kres-cache-gc.service)
 keep_services_off() {
   command -v systemctl >/dev/null || return 0
   local service

@@ -47,9 +47,6 @@ from dataclasses import dataclass, field
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-import dns.exception  # noqa: E402
-import dns.rcode  # noqa: E402
-import dns.rdatatype  # noqa: E402
 from bench_report import (TARGETS, json_ready, log, machine, markdown_table, ratio, recursion_table,  # noqa: E402
                           verdicts, with_ratios)
 from bench_workload import (QUERY_SETS, RECURSION_SCHEDULE, SCHEDULE, SWAP_BEFORE_SECONDS,  # noqa: E402
@@ -57,8 +54,9 @@ from bench_workload import (QUERY_SETS, RECURSION_SCHEDULE, SCHEDULE, SWAP_BEFOR
                             generate_workload, listed_names, top_level_domains)
 from dnsperf_runs import LATENCY_RATE, LATENCY_SECONDS, OUTSTANDING_QUERIES, dnsperf, fastest  # noqa: E402
 from harness import (STOP_PAGE_V4, STOP_PAGE_V6, DnsstopConfig, Hierarchy, Nsd, Process, free_port,  # noqa: E402
-                     query, resolver_conf)
+                     resolver_conf)
 from process_meters import CLIENT_CPUS, CPUS, UNBOUND_CPU, memory_available_bytes, pinned, status_mb  # noqa: E402
+from udp_query import query_addresses  # noqa: E402
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The Unbound under test and the module built for it (tests/bench/run.sh names one
@@ -77,22 +75,6 @@ ANSWER_TTL = 300
 BYTES_PER_NAME = {"plain": 0, "dnsstop": 40, "rpz": 3600, "local-zone": 1700}
 BASE_BYTES = 512 << 20
 MEMORY_SHARE_ALLOWED = 0.6
-
-
-# --- DNS over UDP, to check an answer ------------------------------------------------
-
-def query_addresses(port, name, rtype="A", timeout=0.2):
-    """Asks 127.0.0.1:port once (harness.query); the answer's A and AAAA addresses,
-    None without a NOERROR answer (a timeout, or ICMP port unreachable before the
-    server binds)."""
-    try:
-        reply = query(port, name, rtype, timeout=timeout)
-    except (dns.exception.DNSException, OSError):
-        return None
-    if reply.rcode() != dns.rcode.NOERROR:
-        return None
-    return [rdata.address for rrset in reply.answer if rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)
-            for rdata in rrset]
 
 
 # --- the upstream ------------------------------------------------------------------

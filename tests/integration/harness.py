@@ -287,10 +287,11 @@ class Nsd:
     use 53, each on its own address). Without `rrl-ratelimit: 0` a burst of queries
     would measure NSD's response rate limiter instead of the resolver. `wrap` turns
     the command into the one to run (the benchmark pins it to CPUs). Its control
-    socket answers `queries()`, the number of queries it has received."""
+    socket answers `queries()`, the number of queries it has received. zone_settings:
+    more lines (indented) for every `zone:` (notify:, provide-xfr:)."""
 
     def __init__(self, directory, zone_text=ROOT_ZONE, server_count=1, wrap=lambda command: command, zones=None,
-                 address="127.0.0.1", port=None):
+                 address="127.0.0.1", port=None, zone_settings=""):
         self.address = address
         self.port = port or free_port()
         self.directory = directory
@@ -300,7 +301,7 @@ class Nsd:
             zone_file = os.path.join(directory, (name.strip(".") or "root") + ".zone")
             with open(zone_file, "w") as out:
                 out.write(text)
-            zone_entries += f'zone:\n    name: "{name}"\n    zonefile: "{zone_file}"\n'
+            zone_entries += f'zone:\n    name: "{name}"\n    zonefile: "{zone_file}"\n{zone_settings}'
         self.config = os.path.join(directory, "nsd.conf")
         with open(self.config, "w") as out:
             out.write(f"""server:
