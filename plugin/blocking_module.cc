@@ -170,6 +170,12 @@ void BlockingModule::on_resolved(module_qstate* qstate, int id) {
   // The iterator or validator may have stored this answer: from RRsets cached before
   // a swap, or decided with the snapshot before it. Neither may be served again.
   remove_cached_answer(qstate);
+  if (state->unlisted_in_generation != snapshot->generation) {
+    // This resolution began before a swap, and what it stored for the other names of
+    // its chain may have come after the purge's walk had passed them.
+    purge_.another_lap();
+    doorbell_.ring();
+  }
   if (!answer_blocked(qstate, *snapshot, blocked->verdict, blocked->name)) qstate->ext_state[id] = module_error;
 }
 

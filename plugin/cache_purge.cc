@@ -1,11 +1,13 @@
 // Cache purge on snapshot swap, in slices.
 //
 // The walk goes slab by slab, bin by bin, in increasing bin order, reading the
-// table's size afresh at every bin: when a table grows, an entry moves from bin i
+// table's size afresh at every bin, and a slab counts as walked only once walked
+// from its first bin to its last: when a table grows, an entry moves from bin i
 // only to a bin i + k * old_size, never to a lower one, so entries present when the
 // purge began are all visited; those already judged may be judged again. An entry
 // stored after the purge began was decided with the new snapshot already (the swap
-// came first), so missing it is right.
+// came first), so missing it is right, unless its resolution began before the swap:
+// BlockingModule::on_resolved then asks for another lap.
 #include "plugin/cache_purge.h"
 
 #include <vector>
@@ -95,29 +97,47 @@ bool copy_bin(lruhash& table, std::size_t bin, bool messages, BinKeys& bin_keys)
 
 }  // namespace
 
-void CachePurge::begin(std::uint64_t generation, MustLeaveCache must_leave) {
-  std::lock_guard lock(mutex_);
-  must_leave_ = std::move(must_leave);
+void CachePurge::restart_report_if_idle() {
+  if (slabs_left_ != 0 || lap_requested_) return;
+  const std::uint64_t generation = report_.generation;
   report_ = PurgeReport{};
   report_.generation = generation;
   began_ = std::chrono::steady_clock::now();
-  cache_ = Cache::kMessages;
-  slab_ = 0;
-  bin_ = 0;
+}
+
+void CachePurge::begin(std::uint64_t generation, MustLeaveCache must_leave) {
+  std::lock_guard lock(mutex_);
+  restart_report_if_idle();
+  report_.generation = generation;
+  must_leave_ = std::move(must_leave);
+  lap_requested_ = true;
+}
+
+void CachePurge::another_lap() {
+  std::lock_guard lock(mutex_);
+  if (!must_leave_) return;
+  restart_report_if_idle();
+  lap_requested_ = true;
 }
 
 SliceOutcome CachePurge::run_slice(module_env& worker_env, std::chrono::steady_clock::duration budget) {
   std::unique_lock lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return {};  // another worker is on it and carries on
-  if (cache_ == Cache::kDone) return {};
+  if (lap_requested_) {
+    // Every slab whole once more; the one the walk is in counts twice, as its first
+    // part has been judged with an older snapshot, or none.
+    slabs_left_ = worker_env.msg_cache->size + worker_env.rrset_cache->table.size + (bin_ > 0 ? 1 : 0);
+    lap_requested_ = false;
+  }
+  if (slabs_left_ == 0) return {};
   const auto deadline = std::chrono::steady_clock::now() + budget;
   ++report_.slices;
   BinKeys bin_keys;
   do {
     const bool messages = cache_ == Cache::kMessages;
     slabhash& cache = messages ? *worker_env.msg_cache : worker_env.rrset_cache->table;
-    if (slab_ >= cache.size) {
-      cache_ = messages ? Cache::kRrsets : Cache::kDone;
+    if (slab_ >= cache.size) {  // round to the other cache
+      cache_ = messages ? Cache::kRrsets : Cache::kMessages;
       slab_ = 0;
       bin_ = 0;
       continue;
@@ -126,6 +146,7 @@ SliceOutcome CachePurge::run_slice(module_env& worker_env, std::chrono::steady_c
     if (!copy_bin(*cache.array[slab_], bin_, messages, bin_keys)) {
       ++slab_;
       bin_ = 0;
+      --slabs_left_;
       continue;
     }
     ++bin_;
@@ -141,10 +162,9 @@ SliceOutcome CachePurge::run_slice(module_env& worker_env, std::chrono::steady_c
         ++report_.rrsets_removed;
       }
     }
-  } while (cache_ != Cache::kDone && std::chrono::steady_clock::now() < deadline);
-  if (cache_ != Cache::kDone) return {.more = true, .completed = std::nullopt};
+  } while (slabs_left_ > 0 && std::chrono::steady_clock::now() < deadline);
+  if (slabs_left_ > 0) return {.more = true, .completed = std::nullopt};
   report_.elapsed = std::chrono::steady_clock::now() - began_;
-  must_leave_ = nullptr;  // lets go of the snapshot it holds
   return {.more = false, .completed = report_};
 }
 

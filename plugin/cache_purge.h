@@ -11,9 +11,14 @@
 // a cache lookup holds them), judges the copies unlocked (one snapshot lookup each,
 // about 0.5 us), and removes what must go with Unbound's own remove functions.
 //
-// Threads: begin() from any thread; run_slice() from worker threads, one slice at a
-// time (a second caller returns at once). Both take a mutex that a slice holds for
-// its budget.
+// The walk goes round the caches, slab after slab, and never starts again from the
+// beginning: a purge ends once every slab has been walked whole after it began, so
+// swaps that come faster than a walk (each begins a purge with its snapshot) delay
+// the end but never leave part of the cache unjudged.
+//
+// Threads: begin() and another_lap() from any thread; run_slice() from worker
+// threads, one slice at a time (a second caller returns at once). All take a mutex
+// that a slice holds for its budget.
 #pragma once
 
 #include <chrono>
@@ -48,19 +53,26 @@ struct SliceOutcome {
 
 class CachePurge {
  public:
-  // Starts a purge that judges every cached entry with `must_leave`; a purge still
-  // running is abandoned, as this one covers the whole cache again.
+  // Starts a purge that judges every cached entry with `must_leave` from now on; a
+  // purge still running goes on with it and ends one whole walk later.
   void begin(std::uint64_t generation, MustLeaveCache must_leave);
+  // One more whole walk with the same judge: for entries stored after the walk had
+  // passed their bin, decided with an older snapshot (see BlockingModule::on_resolved).
+  void another_lap();
   // One slice of the current purge against this worker's caches, for about `budget`.
   SliceOutcome run_slice(module_env& worker_env, std::chrono::steady_clock::duration budget);
 
  private:
-  enum class Cache : std::uint8_t { kMessages, kRrsets, kDone };
+  enum class Cache : std::uint8_t { kMessages, kRrsets };
+  void restart_report_if_idle();
+
   std::mutex mutex_;  // guards what follows
   MustLeaveCache must_leave_;
   PurgeReport report_;
   std::chrono::steady_clock::time_point began_;
-  Cache cache_ = Cache::kDone;
+  bool lap_requested_ = false;  // count the slabs of a whole walk at the next slice
+  std::size_t slabs_left_ = 0;  // to walk whole before the purge ends; 0: idle
+  Cache cache_ = Cache::kMessages;  // where the walk is
   std::size_t slab_ = 0;
   std::size_t bin_ = 0;
 };

@@ -316,9 +316,11 @@ class ZoneTransferRpzTest(RpzTestCase):
         self.serve()
         self.wait_for_answer("clean.org", [h.STOP_PAGE_V4])
         self.changes_applied(config, 2)
-        h.wait_until(lambda: self.transfers() == 3, 10, "the third transfer to be logged")
+        h.wait_until(lambda: self.transfers() >= 3, 10, "the third transfer to be logged")
         log = self.resolver.log_text()
-        self.assertEqual(len(re.findall(rf"client .*: received notify for zone '{ZONE}'", log)), 2, log)
+        # One NOTIFY per new version, each maybe sent again when BIND's answer comes late
+        # on a busy machine.
+        self.assertGreaterEqual(len(re.findall(rf"client .*: received notify for zone '{ZONE}'", log)), 2, log)
 
     def transfers(self):
         return len(re.findall(rf"transfer of '{ZONE}/IN' from 127\.0\.0\.1#\d+: Transfer status: success",
