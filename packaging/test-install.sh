@@ -26,6 +26,8 @@
 #   - every other release's module package refuses to install: it depends on
 #     exactly its own release's rebuilt unbound, which this root has not (it
 #     has this release's rebuilt one, or Debian's);
+#   - dnsstop-build-host installs, and its dnsstop-rebuild reads the shipped
+#     configuration (and refuses it: the signing key is the operator's to set);
 #   - removing the module unloads it, and Unbound's start check
 #     (dnsstop-unbound-check) then refuses to start it unfiltered until the
 #     module is purged; purging the tools removes the state.
@@ -97,6 +99,7 @@ check_files() {
     /lib/systemd/system/unbound.service.d/dnsstop.conf \
     /lib/systemd/system/unbound.service.d/dnsstop-start-check.conf \
     /usr/sbin/dnsstop-unbound-check /var/lib/dnsstop/unbound-module-required \
+    /usr/sbin/dnsstop-rebuild /usr/share/dnsstop-build-host/dnsstop-src.tar.xz \
     /etc/apparmor.d/abstractions/dnsstop-module \
     /usr/share/man/man1/dnsstop.1.gz /usr/share/man/man5/dnsstop.yaml.5.gz \
     /usr/share/dnsstop/prometheus/dnsstop.rules.yml /usr/share/dnsstop/grafana/dnsstop.grafana.json; do
@@ -126,16 +129,21 @@ check_files() {
 }
 
 check_config() {
+  local status=0
   expect "dnsstop config check accepts the shipped example" \
     in_root "$ROOT" dnsstop config check /etc/dnsstop/dnsstop.yaml
   expect "dnsstop-sync --check-config accepts the shipped example" \
     in_root "$ROOT" dnsstop-sync --check-config --config /etc/dnsstop/dnsstop.yaml
+  in_root "$ROOT" dnsstop-rebuild --check >"$LOGS/rebuild-config.log" 2>&1 || status=$?
+  [[ $status == 2 ]] && grep -qx 'dnsstop-rebuild: error: /etc/dnsstop/rebuild.conf: SIGNING_KEY is not set' "$LOGS/rebuild-config.log" \
+    || { cat "$LOGS/rebuild-config.log" >&2; die "dnsstop-rebuild --check with the shipped configuration exited $status, want 2 for the unset SIGNING_KEY"; }
+  log "ok: dnsstop-rebuild reads the shipped configuration: $(cat "$LOGS/rebuild-config.log")"
 }
 
 check_units() {
   local unit
   for unit in dnsstop-sync.service dnsstop-stoppage.service unbound.service \
-    dnsstop-unbound-check.service dnsstop-unbound-check.timer; do
+    dnsstop-unbound-check.service dnsstop-unbound-check.timer dnsstop-rebuild.service dnsstop-rebuild.timer; do
     if [[ ! -f $ROOT/lib/systemd/system/$unit ]]; then
       log "SKIPPED: systemd-analyze verify $unit (not installed)"
       continue
@@ -273,7 +281,8 @@ module_version() {
 # here (apt offers only this release's Unbound, rebuilt or Debian's). apt must
 # refuse for that reason, and change nothing.
 refuse_module() {
-  local other=$1 want logfile=$LOGS/refuse-$other-module.log line before available
+  local other=$1 want logfile line before available
+  logfile=$LOGS/refuse-$other-module.log
   want=$(cat "$OUT/$other/unbound/version")
   before=$(module_version)
   mkdir -p "$ROOT/tmp/$other"
