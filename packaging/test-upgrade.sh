@@ -185,8 +185,11 @@ installed_root() {
   echo "deb [signed-by=/usr/share/keyrings/dnsstop-test.gpg] file:/srv/dnsstop-apt $RELEASE main" \
     >"$ROOT/etc/apt/sources.list.d/dnsstop.list"
   log "installing dnsstop-unbound-module, dnsstop-sync and unattended-upgrades from the published repository (log: $WORK/install.log)"
+  # Upgraded first, as a resolver kept current is: the upgrades under test
+  # then have nothing to do but Unbound.
   {
     in_root "$ROOT" apt-get update -q
+    in_root "$ROOT" apt-get upgrade -y -q
     in_root "$ROOT" apt-get install -y -q --no-install-recommends dnsstop-unbound-module dnsstop-sync unattended-upgrades
   } >"$WORK/install.log" 2>&1 || { tail -n 30 "$WORK/install.log" >&2; die "apt-get install"; }
   state_is "before any update" waits 0
