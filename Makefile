@@ -13,7 +13,8 @@
 #   make fuzz [FUZZ_SECONDS=N]  run each libFuzzer target for N seconds (default 60)
 #   make deb              build the Debian packages of each Debian release into
 #                         build/deb/RELEASE, in a root of that release (packaging/)
-#   make test-packages    install each release's into a clean root of it and check them
+#   make test-packages    install each release's into a clean root of it and check them,
+#                         and how each takes a Debian update of Unbound (and dnsstop-rebuild)
 SHELL := /bin/bash
 SANITIZE ?=
 JOBS ?= $(shell nproc)
@@ -61,6 +62,7 @@ deb: deps
 
 test-packages: deb
 	packaging/test-install.sh
+	packaging/test-upgrade.sh
 
 clean:
 	rm -rf $(CMAKE_DIR) $(OUT_DIR)/bin $(OUT_DIR)/lib

@@ -4,6 +4,14 @@
 #
 #   packaging/build-debs.sh [RELEASE...]   (default: scripts/setup.sh --releases)
 #
+# Environment (all optional; dnsstop-rebuild sets them):
+#   DNSSTOP_DEB_OUT       where the results go, instead of build/deb
+#   DNSSTOP_BINNMU=N      append +bN to dnsstop's version (0.1.0+deb12+b2): the
+#                         same dnsstop rebuilt against a newer Unbound, so apt
+#                         upgrades the module together with that Unbound
+#   DNSSTOP_APT_SOURCES   a deb822 file with the Debian archives to build from
+#                         (scripts/debian-sources.sh), instead of this machine's
+#
 # Each release is built in a clean root of that release (packaging/roots.sh:
 # debootstrap --variant=buildd, plus lintian and the build dependencies of
 # unbound and of dnsstop; cached machine-wide), with its own compiler and
@@ -16,7 +24,8 @@
 #   2. dnsstop's own packages from packaging/dnsstop/debian, compiled against
 #      that Unbound's configured tree, their version suffixed with the
 #      release's number (0.1.0+deb12), so one apt repository can hold every
-#      release's packages;
+#      release's packages. Kept in the cache as dnsstop-deb/RELEASE-VERSION-KEY,
+#      keyed by the sources, that Unbound build, the root and the version;
 #   3. lintian, the release's own, on dnsstop's packages: a warning or error
 #      fails the build (accepted findings are overridden, with reasons, in
 #      packaging/dnsstop/debian/*.lintian-overrides).
@@ -38,7 +47,7 @@ set -euo pipefail
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-OUT=$PWD/build/deb
+OUT=${DNSSTOP_DEB_OUT:-$PWD/build/deb}
 EXIT_SOURCE_NOT_SERVED=3 # packaging/unbound/build.sh's
 RELEASE=                 # the release being built
 DIR=                     # its unpacked build root
@@ -69,16 +78,22 @@ setup_build_root() {
 # copy_sources DIR: the files git knows or would know (tracked and untracked,
 # not ignored): what a release would contain, never build/ output.
 # --ignore-failed-read: a tracked file deleted in the work tree is not shipped.
+# Outside a git checkout (dnsstop-build-host's unpacked source tarball, which
+# holds exactly those files) every file but build/. packaging/dnsstop/debian
+# stays in the copy, unchanged, for dnsstop-build-host's source tarball.
 copy_sources() {
   mkdir -p "$1"
-  git ls-files -z --cached --others --exclude-standard -- . ':!packaging/dnsstop/debian' \
-    | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$1"
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z --cached --others --exclude-standard \
+      | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$1"
+  else
+    tar --exclude=./build -cf - . | tar -xf - -C "$1"
+  fi
 }
 
-# The newest version of the unbound source package in the root's lists: its
-# apt sources are the release's suites (the release, -updates, -security) only.
-newest_unbound_source() {
-  in_root "$DIR" apt-cache showsrc --only-source unbound | sed -n 's/^Version: //p' | sort -uV | tail -n 1
+# tree_key DIR: a hash of every file's name, mode and content under DIR.
+tree_key() {
+  tar -C "$1" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - . | sha256sum | cut -c1-16
 }
 
 # build_unbound SRC_VERSION ENTRY: run packaging/unbound/build.sh in the
@@ -100,18 +115,48 @@ build_unbound() {
   touch "$entry/.complete"
 }
 
-# dnsstop_packages ENTRY: dnsstop's packages, against the unbound in ENTRY.
+# dnsstop_packages ENTRY: dnsstop's packages, against the unbound in ENTRY:
+# from the cache if these sources were built against it before, in this root.
 dnsstop_packages() {
-  local entry=$1 version suffix src arch
+  local entry=$1 version os_version suffix src cached file
   version=$(dpkg-parsechangelog -l packaging/dnsstop/debian/changelog -S Version)
-  suffix=+deb$(. "$DIR/etc/os-release" && echo "$VERSION_ID")
-  [[ $suffix != +deb ]] || die "the $RELEASE root's /etc/os-release has no VERSION_ID"
+  os_version=$(. "$DIR/etc/os-release" && echo "${VERSION_ID:-}")
+  [[ -n $os_version ]] || die "the $RELEASE root's /etc/os-release has no VERSION_ID"
+  suffix=+deb$os_version${DNSSTOP_BINNMU:++b$DNSSTOP_BINNMU}
   src=$DIR/build/dnsstop-$version
   copy_sources "$src"
   cp -r packaging/dnsstop/debian "$src/debian"
+  cached=$DNSSTOP_CACHE/dnsstop-deb/$RELEASE-$version$suffix-$(input_key "$RELEASE" "$version$suffix" \
+    "$entry" "$ROOT_TARBALL" "${DEB_BUILD_OPTIONS:-}" "$(tree_key "$src")")
+  if [[ ! -f $cached/.complete ]]; then
+    build_dnsstop_packages "$entry" "$version" "$suffix" "$os_version" "$src"
+    (lock_cache dnsstop-deb && prune_cache dnsstop-deb)
+    rm -rf "$cached.tmp"
+    mkdir -p "$cached.tmp"
+    for file in "$OUT/$RELEASE"/dnsstop*.deb "$OUT/$RELEASE"/dnsstop*.changes "$OUT/$RELEASE"/dnsstop*.buildinfo \
+      "$OUT/$RELEASE/lintian.txt" "$OUT/$RELEASE/dnsstop-build.log"; do
+      cp "$file" "$cached.tmp/"
+    done
+    rm -rf "$cached"
+    mv "$cached.tmp" "$cached"
+  else
+    log "dnsstop $version$suffix against unbound $(cat "$entry/version") is built (cached in $cached)"
+    cp "$cached"/dnsstop*.changes "$cached"/dnsstop*.buildinfo "$cached"/*.txt "$cached"/*.log "$OUT/$RELEASE/"
+    ln -sf "$cached"/*.deb "$OUT/$RELEASE/"
+  fi
+  touch "$cached/.complete" # used now: prune_cache keeps it
+}
+
+# build_dnsstop_packages ENTRY VERSION SUFFIX OS_VERSION SRC: dpkg-buildpackage
+# and lintian in the root, results into $OUT/$RELEASE.
+build_dnsstop_packages() {
+  local entry=$1 version=$2 suffix=$3 os_version=$4 src=$5 arch
   {
     printf 'dnsstop (%s) %s; urgency=medium\n\n' "$version$suffix" "$RELEASE"
-    printf '  * Build for Debian %s (%s).\n\n' "${suffix#+deb}" "$RELEASE"
+    if [[ -n ${DNSSTOP_BINNMU:-} ]]; then
+      printf '  * Rebuild against unbound %s.\n' "$(cat "$entry/version")"
+    fi
+    printf '  * Build for Debian %s (%s).\n\n' "$os_version" "$RELEASE"
     printf ' -- dnsstop packaging <packaging@dnsstop.example.org>  %s\n\n' "$(date -R)"
     cat packaging/dnsstop/debian/changelog
   } >"$src/debian/changelog"
@@ -166,7 +211,8 @@ build_release() {
   run_logged "$OUT/$RELEASE/apt.log" in_root "$DIR" apt-get update -q
   run_logged "$OUT/$RELEASE/apt.log" in_root "$DIR" apt-get upgrade -y -q
 
-  src_version=$(newest_unbound_source)
+  # The root's apt sources are the release's suites (the release, -updates, -security) only.
+  src_version=$(newest_unbound_source in_root "$DIR" apt-cache)
   [[ -n $src_version ]] || die "the $RELEASE root's apt knows no unbound source package"
   entry=$DNSSTOP_CACHE/unbound-deb/$RELEASE-$src_version-$(input_key "$RELEASE" "$src_version" \
     "$(sha256sum <packaging/unbound/build.sh)" "${DEB_BUILD_OPTIONS:-nocheck}")

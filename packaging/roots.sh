@@ -41,7 +41,7 @@ write_release_sources() {
   sources=$(release_sources "$release" "$types")
   [[ -n $sources ]] || { echo "roots: this machine has no 'deb' entry in its apt sources to copy" >&2; return 1; }
   rm -f "$dir/etc/apt/sources.list"
-  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
+  if [[ -n $(release_sources_deb822_file) ]]; then
     echo "$sources" >"$dir/etc/apt/sources.list.d/debian.sources"
   else
     echo "$sources" >"$dir/etc/apt/sources.list"

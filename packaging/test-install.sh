@@ -3,6 +3,12 @@
 # clean root of that same release and check that they work (`make
 # test-packages`; run `make deb` first).
 #
+#   packaging/test-install.sh [RELEASE...]   (default: scripts/setup.sh --releases)
+#
+# DNSSTOP_DEB_OUT: where `make deb` left the packages, instead of build/deb
+# (dnsstop-rebuild's). Only the releases named are tested, and refused in
+# each other.
+#
 # Each root is made with debootstrap (variant minbase) from Debian's archive,
 # kept machine-wide and unpacked afresh for every run (packaging/roots.sh),
 # and entered with chroot: systemd does not run, so this tests what the
@@ -20,7 +26,11 @@
 #   - every other release's module package refuses to install: it depends on
 #     exactly its own release's rebuilt unbound, which this root has not (it
 #     has this release's rebuilt one, or Debian's);
-#   - removing the module unloads it; purging the tools removes the state.
+#   - dnsstop-build-host installs, and its dnsstop-rebuild reads the shipped
+#     configuration (and refuses it: the signing key is the operator's to set);
+#   - removing the module unloads it, and Unbound's start check
+#     (dnsstop-unbound-check) then refuses to start it unfiltered until the
+#     module is purged; purging the tools removes the state.
 # A release that `make deb` skipped (build/deb/RELEASE.skipped) gets a
 # "SKIPPED:" line saying why; its root is still made, and the other
 # releases' module packages are still refused in it.
@@ -28,7 +38,7 @@ set -euo pipefail
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-OUT=$PWD/build/deb
+OUT=${DNSSTOP_DEB_OUT:-$PWD/build/deb}
 PORT=$((20000 + $$ % 10000)) # not 53: other servers may run on this machine
 RELEASE= # the release under test
 ROOT=    # its unpacked root
@@ -87,14 +97,22 @@ check_files() {
   for file in /usr/bin/dnsstop /usr/lib/dnsstop/libdnsstop-unbound.so \
     /etc/dnsstop/dnsstop.yaml /etc/unbound/unbound.conf.d/dnsstop.conf \
     /lib/systemd/system/unbound.service.d/dnsstop.conf \
+    /lib/systemd/system/unbound.service.d/dnsstop-start-check.conf \
+    /usr/sbin/dnsstop-unbound-check /var/lib/dnsstop/unbound-module-required \
+    /usr/sbin/dnsstop-rebuild /usr/share/dnsstop-build-host/dnsstop-src.tar.xz \
     /etc/apparmor.d/abstractions/dnsstop-module \
     /usr/share/man/man1/dnsstop.1.gz /usr/share/man/man5/dnsstop.yaml.5.gz \
     /usr/share/dnsstop/prometheus/dnsstop.rules.yml /usr/share/dnsstop/grafana/dnsstop.grafana.json; do
     in_root "$ROOT" test -e "$file" || die "missing $file" # in the root: absolute symlinks
   done
   log "ok: files in place"
-  # The root has no Prometheus; this machine's promtool reads the installed rules.
-  expect "the installed Prometheus rules load" promtool check rules "$ROOT/usr/share/dnsstop/prometheus/dnsstop.rules.yml"
+  # The root has no Prometheus; this machine's promtool reads the installed rules
+  # (a build host without Prometheus says so).
+  if command -v promtool >/dev/null; then
+    expect "the installed Prometheus rules load" promtool check rules "$ROOT/usr/share/dnsstop/prometheus/dnsstop.rules.yml"
+  else
+    log "SKIPPED: checking the installed Prometheus rules: this machine has no promtool (package prometheus)"
+  fi
   expect "user dnsstop exists" in_root "$ROOT" getent passwd dnsstop
   expect "unbound is in group dnsstop" bash -c "chroot '$ROOT' id -nG unbound | grep -qw dnsstop"
   # stat inside the root: its user names are not this machine's.
@@ -111,15 +129,21 @@ check_files() {
 }
 
 check_config() {
+  local status=0
   expect "dnsstop config check accepts the shipped example" \
     in_root "$ROOT" dnsstop config check /etc/dnsstop/dnsstop.yaml
   expect "dnsstop-sync --check-config accepts the shipped example" \
     in_root "$ROOT" dnsstop-sync --check-config --config /etc/dnsstop/dnsstop.yaml
+  in_root "$ROOT" dnsstop-rebuild --check >"$LOGS/rebuild-config.log" 2>&1 || status=$?
+  [[ $status == 2 ]] && grep -qx 'dnsstop-rebuild: error: /etc/dnsstop/rebuild.conf: SIGNING_KEY is not set' "$LOGS/rebuild-config.log" \
+    || { cat "$LOGS/rebuild-config.log" >&2; die "dnsstop-rebuild --check with the shipped configuration exited $status, want 2 for the unset SIGNING_KEY"; }
+  log "ok: dnsstop-rebuild reads the shipped configuration: $(cat "$LOGS/rebuild-config.log")"
 }
 
 check_units() {
   local unit
-  for unit in dnsstop-sync.service dnsstop-stoppage.service unbound.service; do
+  for unit in dnsstop-sync.service dnsstop-stoppage.service unbound.service \
+    dnsstop-unbound-check.service dnsstop-unbound-check.timer dnsstop-rebuild.service dnsstop-rebuild.timer; do
     if [[ ! -f $ROOT/lib/systemd/system/$unit ]]; then
       log "SKIPPED: systemd-analyze verify $unit (not installed)"
       continue
@@ -131,12 +155,25 @@ check_units() {
       && [[ ! -s $LOGS/verify-$unit.log ]] \
       || { cat "$LOGS/verify-$unit.log" >&2; die "systemd-analyze verify $unit"; }
     log "ok: systemd-analyze verify $unit"
-    [[ $unit == unbound.service ]] \
+    [[ $unit == unbound.service || $unit != *.service ]] \
       || log "    $(systemd-analyze security --offline=yes --root="$ROOT" "$unit" 2>&1 | grep 'Overall exposure')"
   done
   expect "the unbound.service drop-in sets DNSSTOP_CONFIG" \
     grep -qx 'Environment=DNSSTOP_CONFIG=/etc/dnsstop/dnsstop.yaml' \
     "$ROOT/lib/systemd/system/unbound.service.d/dnsstop.conf"
+  expect "dnsstop-unbound-check.timer is enabled" \
+    test -L "$ROOT/etc/systemd/system/timers.target.wants/dnsstop-unbound-check.timer"
+  expect "the start check lets the rebuilt Unbound with the module start" start_check
+}
+
+# start_check: run the ExecStartPre that dnsstop-tools adds to unbound.service,
+# as the drop-in names it; its message in $LOGS/start-check.log.
+start_check() {
+  local command
+  command=$(sed -n 's/^ExecStartPre=//p' "$ROOT/lib/systemd/system/unbound.service.d/dnsstop-start-check.conf")
+  [[ -n $command ]] || die "the start-check drop-in has no ExecStartPre"
+  # shellcheck disable=SC2086 # the unit's command line, split as systemd does for these plain words
+  in_root "$ROOT" $command >"$LOGS/start-check.log" 2>&1
 }
 
 # The shipped configuration as is: its list files, compiled as user dnsstop.
@@ -221,6 +258,13 @@ check_removal() {
   in_root "$ROOT" apt-get remove -y -q dnsstop-unbound-module >>"$LOGS/test-install.log" 2>&1 || die "apt-get remove dnsstop-unbound-module"
   in_root "$ROOT" test ! -e /etc/unbound/unbound.conf.d/dnsstop.conf || die "the Unbound snippet survived removal"
   ! grep -q dnsstop "$ROOT/etc/apparmor.d/local/usr.sbin.unbound" || die "the AppArmor include survived removal"
+  ! start_check || die "with the module removed (not purged), the start check let Unbound start unfiltered"
+  grep -q 'not starting Unbound: dnsstop-unbound-module is removed but not purged' "$LOGS/start-check.log" \
+    || { cat "$LOGS/start-check.log" >&2; die "the start check refused, but not saying the module was removed"; }
+  log "ok: module removed: the start check refuses Unbound: $(cat "$LOGS/start-check.log")"
+  in_root "$ROOT" apt-get purge -y -q dnsstop-unbound-module >>"$LOGS/test-install.log" 2>&1 || die "apt-get purge dnsstop-unbound-module"
+  start_check || { cat "$LOGS/start-check.log" >&2; die "with the module purged, the start check still refuses Unbound"; }
+  log "ok: module purged: Unbound may start without it"
   in_root "$ROOT" apt-get purge -y -q dnsstop-tools >>"$LOGS/test-install.log" 2>&1 || die "apt-get purge dnsstop-tools"
   in_root "$ROOT" test ! -e /var/lib/dnsstop || die "/var/lib/dnsstop survived purge"
   log "ok: remove and purge undo what the packages did"
@@ -237,7 +281,8 @@ module_version() {
 # here (apt offers only this release's Unbound, rebuilt or Debian's). apt must
 # refuse for that reason, and change nothing.
 refuse_module() {
-  local other=$1 want logfile=$LOGS/refuse-$other-module.log line before available
+  local other=$1 want logfile line before available
+  logfile=$LOGS/refuse-$other-module.log
   want=$(cat "$OUT/$other/unbound/version")
   before=$(module_version)
   mkdir -p "$ROOT/tmp/$other"
@@ -303,7 +348,7 @@ test_release() {
 main() {
   local start=$SECONDS release
   [[ $EUID -eq 0 ]] || die "needs root (debootstrap, chroot)"
-  read -ra RELEASES <<<"$(scripts/setup.sh --releases)"
+  if (($# > 0)); then RELEASES=("$@"); else read -ra RELEASES <<<"$(scripts/setup.sh --releases)"; fi
   for release in "${RELEASES[@]}"; do
     [[ -f $OUT/$release.skipped ]] || ls "$OUT/$release"/dnsstop-tools_*.deb "$OUT/$release"/unbound_*.deb >/dev/null 2>&1 \
       || die "no packages for $release in build/deb/$release: run make deb"

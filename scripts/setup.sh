@@ -44,6 +44,9 @@ PACKAGES=(
   # Debian packages (make deb builds them in roots of each release, with that
   # release's tools) and the install test (systemd: systemd-analyze)
   debootstrap systemd
+  # the signed local APT repository that dnsstop-rebuild publishes into, and its
+  # throwaway signing key in the upgrade tests (packaging/test-upgrade.sh)
+  reprepro gnupg
   # process and network tools used by scripts and tests
   procps iproute2 python3
   # the Python tests' DNS messages (harness.query) and the YAML of their configurations

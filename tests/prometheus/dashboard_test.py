@@ -18,6 +18,9 @@ DASHBOARD = os.path.join(SOURCE_DIR, "packaging/grafana/dnsstop.grafana.json")
 RULES = os.path.join(SOURCE_DIR, "packaging/prometheus/dnsstop.rules.yml")
 # The programs that export dnsstop's metrics: the module, dnsstop-sync, the stop page.
 EXPORTER_SOURCES = ("plugin", "blocklist-sync", "stoppage")
+# The packaged scripts that write Prometheus textfiles: the resolver's Unbound check and
+# the build host's rebuild.
+EXPORTER_SCRIPTS = ("packaging/unbound-check/dnsstop-unbound-check", "packaging/rebuild/dnsstop-rebuild")
 # node_exporter's textfile collector's own metric, which DnsstopMetricsFileStale reads.
 NODE_EXPORTER_METRICS = {"node_textfile_mtime_seconds"}
 # Written against the list-safety work's gauges, which dnsstop-sync does not export yet
@@ -58,6 +61,9 @@ def exported_metrics():
                 if name.endswith(".cc"):
                     with open(os.path.join(root, name)) as source:
                         names |= set(re.findall(r'"(dnsstop_[a-z0-9_]+)[ {"]', source.read()))
+    for script in EXPORTER_SCRIPTS:
+        with open(os.path.join(SOURCE_DIR, script)) as source:
+            names |= set(re.findall(r'^ *(?:echo ")?(dnsstop_[a-z0-9_]+)[ {]', source.read(), re.MULTILINE))
     return names
 
 
