@@ -109,9 +109,10 @@ int cosign(const std::string& secret_path, const std::string& list_name, const s
 
 int main(int argc, char** argv) {
   namespace command_line = dnsstop::command_line;
-  command_line::App app("The publisher's tool: Ed25519 keys in minisign's formats, lists signed into a directory for any "
-               "static HTTP server, and a second person's signature.",
-               "dnsstop-publish");
+  command_line::App app(
+      "The publisher's tool: Ed25519 keys in minisign's formats, lists signed into a directory for any static HTTP "
+      "server, and a second person's signature.",
+      "dnsstop-publish");
   app.require_subcommand(1);
   const auto secret_key_option = [](CLI::App* command, std::string& path) {
     command->add_option("-s,--secret-key", path, "The secret key")->option_text("SECRET.key")->required();

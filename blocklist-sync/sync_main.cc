@@ -133,10 +133,10 @@ int run_daemon(const dnsstop::Config& config) {
 
 int main(int argc, char** argv) {
   namespace command_line = dnsstop::command_line;
-  command_line::App app("Fetches the lists configured with a url, verifies their signatures and serials, applies the guard "
-               "rails, and publishes the snapshot the Unbound module watches. Without a command, runs until "
-               "SIGTERM.",
-               "dnsstop-sync");
+  command_line::App app(
+      "Fetches the lists configured with a url, verifies their signatures and serials, applies the guard rails, and "
+      "publishes the snapshot the Unbound module watches. Without a command, runs until SIGTERM.",
+      "dnsstop-sync");
   app.require_subcommand(0, 1);
   app.footer("The commands are carried out by the running daemon; exit 3 when it has not taken the request "
              "within --wait seconds.\n");

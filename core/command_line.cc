@@ -1,8 +1,8 @@
 #include "core/command_line.h"
 
 #include <cstdlib>
-#include <utility>
 #include <iostream>
+#include <utility>
 #include <vector>
 
 #include "core/decimal.h"

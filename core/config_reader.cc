@@ -3,7 +3,7 @@
 
 #include <arpa/inet.h>  // inet_pton: parses text, opens no socket
 
-#include <stdexcept>
+#include <algorithm>
 #include <utility>
 
 #include "core/address_port.h"

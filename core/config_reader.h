@@ -14,7 +14,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
 #include <array>
 #include <concepts>
 #include <cstddef>
@@ -96,7 +95,6 @@ class Section {
 
   // "a mapping with keys K1, K2, ...", the keys asked for so far.
   std::string expected() const;
-  const Value& value() const { return value_; }
 
  private:
   Value value_;

@@ -37,7 +37,9 @@ StoppageConfig parse_stoppage(Value value) {
   }
   if (operator_name) {
     stoppage.operator_name = read_string(*operator_name);
-    if (stoppage.operator_name.size() > kMaxOperatorNameBytes) operator_name->fail("longer than 100 bytes");
+    if (stoppage.operator_name.size() > kMaxOperatorNameBytes) {
+      operator_name->fail("longer than " + std::to_string(kMaxOperatorNameBytes) + " bytes");
+    }
   }
   if (blocked_by_url) stoppage.blocked_by_url = read_url(*blocked_by_url);
   if (hotline_url) stoppage.hotline_url = read_url(*hotline_url);

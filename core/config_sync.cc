@@ -42,7 +42,8 @@ SyncConfig parse_sync(Value value) {
   Section section(std::move(value));
   const auto [state_dir, metrics_textfile, timeout, metrics_listen, public_suffix_list, keep_versions, write_snapshot,
               rpz_outputs] = section.find_each({"state_dir", "metrics_textfile", "timeout_seconds", "metrics_listen",
-                                                "public_suffix_list", "keep_versions", "write_snapshot", "rpz_outputs"});
+                                                "public_suffix_list", "keep_versions", "write_snapshot",
+                                                "rpz_outputs"});
   section.check_keys();
 
   SyncConfig sync;

@@ -178,9 +178,10 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   namespace command_line = dnsstop::command_line;
-  command_line::App app("The stop page that blocked names resolve to, and the consumer check. Serves until SIGTERM or "
-               "SIGINT; SIGHUP reloads the templates and texts.",
-               "dnsstop-stoppage");
+  command_line::App app(
+      "The stop page that blocked names resolve to, and the consumer check. Serves until SIGTERM or SIGINT; SIGHUP "
+      "reloads the templates and texts.",
+      "dnsstop-stoppage");
   std::string config_path = command_line::default_config_path();
   app.add_option("--config", config_path, "The configuration (default: $DNSSTOP_CONFIG or /etc/dnsstop/dnsstop.yaml)")
       ->option_text("FILE");
