@@ -108,12 +108,11 @@ int cosign(const std::string& secret_path, const std::string& list_name, const s
 }  // namespace
 
 int main(int argc, char** argv) {
-  dnsstop::set_log_program("dnsstop-publish");
   namespace command_line = dnsstop::command_line;
-  CLI::App app("The publisher's tool: Ed25519 keys in minisign's formats, lists signed into a directory for any "
-               "static HTTP server, and a second person's signature.",
-               "dnsstop-publish");
-  command_line::configure(app);
+  command_line::App app(
+      "The publisher's tool: Ed25519 keys in minisign's formats, lists signed into a directory for any static HTTP "
+      "server, and a second person's signature.",
+      "dnsstop-publish");
   app.require_subcommand(1);
   const auto secret_key_option = [](CLI::App* command, std::string& path) {
     command->add_option("-s,--secret-key", path, "The secret key")->option_text("SECRET.key")->required();

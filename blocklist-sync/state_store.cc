@@ -13,6 +13,7 @@
 #include "blocklist-sync/files.h"
 #include "core/decimal.h"
 #include "core/file_io.h"
+#include "core/split.h"
 
 namespace dnsstop::sync {
 namespace {
@@ -36,12 +37,7 @@ struct StateParser {
   }
   // "SERIAL SHA256 CREATED EXPIRES SEEN ENTRIES SIGNERS [REASON]"
   VersionInfo version(std::string_view text, Reason* reason) const {
-    std::vector<std::string_view> fields;
-    while (!text.empty()) {
-      const std::size_t space = std::min(text.find(' '), text.size());
-      fields.push_back(text.substr(0, space));
-      text.remove_prefix(std::min(space + 1, text.size()));
-    }
+    const std::vector<std::string_view> fields = split(text, ' ');
     if (fields.size() != (reason != nullptr ? 8u : 7u)) damaged();
     VersionInfo version;
     version.serial = number(fields[0]);

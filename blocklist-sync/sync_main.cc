@@ -132,13 +132,11 @@ int run_daemon(const dnsstop::Config& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  dnsstop::set_log_program("dnsstop-sync");
   namespace command_line = dnsstop::command_line;
-  CLI::App app("Fetches the lists configured with a url, verifies their signatures and serials, applies the guard "
-               "rails, and publishes the snapshot the Unbound module watches. Without a command, runs until "
-               "SIGTERM.",
-               "dnsstop-sync");
-  command_line::configure(app);
+  command_line::App app(
+      "Fetches the lists configured with a url, verifies their signatures and serials, applies the guard rails, and "
+      "publishes the snapshot the Unbound module watches. Without a command, runs until SIGTERM.",
+      "dnsstop-sync");
   app.require_subcommand(0, 1);
   app.footer("The commands are carried out by the running daemon; exit 3 when it has not taken the request "
              "within --wait seconds.\n");

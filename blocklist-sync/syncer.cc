@@ -20,6 +20,7 @@
 #include "core/rpz_zone.h"
 #include "core/snapshot_builder.h"
 #include "core/snapshot_follower.h"
+#include "core/split.h"
 
 namespace dnsstop::sync {
 namespace {
@@ -46,12 +47,42 @@ std::string comma_joined(const std::vector<std::string>& items) {
 
 std::vector<std::string> split_signers(const std::string& signers) {
   std::vector<std::string> names;
-  for (std::size_t start = 0; start < signers.size();) {
-    const std::size_t comma = std::min(signers.find(',', start), signers.size());
-    names.push_back(signers.substr(start, comma - start));
-    start = comma + 1;
-  }
+  for (const std::string_view name : split(signers, ',')) names.emplace_back(name);
   return names;
+}
+
+// The per-list metrics, in the order list_figures gives their values.
+struct ListMetric {
+  const char* name;
+  MetricType type;
+  const char* help;
+};
+constexpr ListMetric kListMetrics[] = {
+    {"dnsstop_sync_list_serial", MetricType::kGauge, "Serial of the list in force (0: local file or none yet)."},
+    {"dnsstop_sync_list_entries", MetricType::kGauge, "Entries of the list in force."},
+    {"dnsstop_sync_last_success_seconds", MetricType::kGauge,
+     "Unix time of the last round that left the list current."},
+    {"dnsstop_sync_list_age_seconds", MetricType::kGauge, "Seconds since the list in force was published."},
+    {"dnsstop_sync_list_expiry_timestamp_seconds", MetricType::kGauge,
+     "Unix time the manifest of the list in force expires (0: local file or none yet)."},
+    {"dnsstop_sync_list_held", MetricType::kGauge,
+     "1 while a version of the list is held awaiting the operator's approval."},
+    {"dnsstop_sync_list_held_serial", MetricType::kGauge, "Serial of the version held awaiting approval (0: none)."},
+    {"dnsstop_sync_list_pinned_serial", MetricType::kGauge, "Serial the operator pinned in force (0: none)."},
+    {"dnsstop_sync_requests_total", MetricType::kCounter, "HTTP requests made for the list."},
+};
+
+std::array<std::uint64_t, std::size(kListMetrics)> list_figures(const ListStatus& status, std::uint64_t now) {
+  const bool published = status.published_unix != 0 && status.published_unix <= now;
+  return {status.serial,
+          status.entries,
+          status.last_success_unix,
+          published ? now - status.published_unix : 0,
+          status.expires_unix,
+          status.held_serial != 0 ? 1u : 0u,
+          status.held_serial,
+          status.pinned_serial,
+          status.requests};
 }
 
 std::uint64_t line_count(const std::string& canonical) {
@@ -670,35 +701,16 @@ void Syncer::write_rpz_output(std::size_t output, std::span<const ListInput> inp
 
 std::string Syncer::metrics_text(std::uint64_t now) const {
   PrometheusText text;
-  const auto each_list = [&](const std::string& metric, const std::string& help, MetricType type, auto value) {
-    text.family(metric, type, help);
+  std::vector<std::array<std::uint64_t, std::size(kListMetrics)>> figures;
+  for (const ListStatus& status : statuses_) figures.push_back(list_figures(status, now));
+  for (std::size_t metric = 0; metric < std::size(kListMetrics); ++metric) {
+    text.family(kListMetrics[metric].name, kListMetrics[metric].type, kListMetrics[metric].help);
     for (std::size_t index = 0; index < config_.lists.size(); ++index) {
-      text.sample(metric, {{"list", config_.lists[index].name}}, value(statuses_[index]));
+      text.sample(kListMetrics[metric].name, {{"list", config_.lists[index].name}}, figures[index][metric]);
     }
-  };
+  }
   constexpr MetricType kCounter = MetricType::kCounter;
   constexpr MetricType kGauge = MetricType::kGauge;
-  each_list("dnsstop_sync_list_serial", "Serial of the list in force (0: local file or none yet).", kGauge,
-            [](const ListStatus& s) { return s.serial; });
-  each_list("dnsstop_sync_list_entries", "Entries of the list in force.", kGauge,
-            [](const ListStatus& s) { return s.entries; });
-  each_list("dnsstop_sync_last_success_seconds", "Unix time of the last round that left the list current.", kGauge,
-            [](const ListStatus& s) { return s.last_success_unix; });
-  each_list("dnsstop_sync_list_age_seconds", "Seconds since the list in force was published.", kGauge,
-            [&](const ListStatus& s) {
-              return s.published_unix == 0 || s.published_unix > now ? 0 : now - s.published_unix;
-            });
-  each_list("dnsstop_sync_list_expiry_timestamp_seconds",
-            "Unix time the manifest of the list in force expires (0: local file or none yet).", kGauge,
-            [](const ListStatus& s) { return s.expires_unix; });
-  each_list("dnsstop_sync_list_held", "1 while a version of the list is held awaiting the operator's approval.",
-            kGauge, [](const ListStatus& s) { return s.held_serial != 0 ? 1 : 0; });
-  each_list("dnsstop_sync_list_held_serial", "Serial of the version held awaiting approval (0: none).", kGauge,
-            [](const ListStatus& s) { return s.held_serial; });
-  each_list("dnsstop_sync_list_pinned_serial", "Serial the operator pinned in force (0: none).", kGauge,
-            [](const ListStatus& s) { return s.pinned_serial; });
-  each_list("dnsstop_sync_requests_total", "HTTP requests made for the list.", kCounter,
-            [](const ListStatus& s) { return s.requests; });
   text.family("dnsstop_sync_failures_total", kCounter, "Refused and held versions and failed rounds by reason.");
   for (std::size_t index = 0; index < config_.lists.size(); ++index) {
     for (std::size_t reason = 0; reason < statuses_[index].failures.size(); ++reason) {

@@ -28,10 +28,10 @@ constexpr const char* kCheckHelp =
 int main(int argc, char** argv) {
   namespace cli = dnsstop::cli;
   namespace command_line = dnsstop::command_line;
-  CLI::App app("The operator's tool: compile lists into a snapshot, look inside one, validate the configuration, "
-               "check that a resolver blocks, and tell a name's history.",
-               "dnsstop");
-  command_line::configure(app);
+  command_line::App app(
+      "The operator's tool: compile lists into a snapshot, look inside one, validate the configuration, check that a "
+      "resolver blocks, and tell a name's history.",
+      "dnsstop");
   app.require_subcommand(1);
 
   cli::CompileOptions compile;

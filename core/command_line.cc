@@ -2,9 +2,11 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <utility>
 #include <vector>
 
 #include "core/decimal.h"
+#include "core/log.h"
 #include "core/printable.h"
 
 namespace dnsstop::command_line {
@@ -53,8 +55,9 @@ std::string what_failed(const CLI::App& failed, const CLI::Error& error) {
 
 }  // namespace
 
-void configure(CLI::App& app) {
-  app.failure_message([](const CLI::App* failed, const CLI::Error& error) {
+App::App(std::string description, std::string name) : CLI::App(std::move(description), name) {
+  set_log_program(name);
+  failure_message([](const CLI::App* failed, const CLI::Error& error) {
     return command_name(*failed) + ": " + what_failed(*failed, error) + "\nRun with --help for more information.\n";
   });
 }

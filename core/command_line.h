@@ -29,9 +29,13 @@ CLI::Validator decimal(std::uint64_t min, std::uint64_t max, const std::string& 
 // A TCP or UDP port, 1-65535.
 CLI::Validator port();
 
-// An application with dnsstop's conventions: -h/--help, an error names the program
-// (and subcommand) and points at --help.
-void configure(CLI::App& app);
+// A program's application with dnsstop's conventions: -h/--help, an error names the
+// program (and subcommand) and points at --help. `name` also starts the program's
+// log lines (core/log.h). Made once, in main().
+class App : public CLI::App {
+ public:
+  App(std::string description, std::string name);
+};
 
 // Parses argv into the options bound to `app`. Nothing: go on and run. A code: the
 // program is done and exits with it (kExitOk after --help, kExitUsage after an

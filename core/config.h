@@ -1,7 +1,9 @@
 // The operator's one configuration file (YAML; every key is described in
 // docs/configuration.md, etc/dnsstop.yaml is the commented example). Each program
-// reads the sections it needs from the same Config: the Unbound module, the CLI,
-// the sync daemon (`sync`) and the stop-page server (`stoppage`).
+// reads the sections it needs from the same Config: the Unbound module and the CLI
+// (snapshot, answers, lists, metrics, protected_names), dnsstop-sync (lists, sync)
+// and the stop-page server (stoppage). The reading machinery is in
+// core/config_reader.h, one parser per section in core/config_sections.h.
 //
 // Called at startup and on reload (the module's init, the CLI), never from a DNS
 // worker: load_config reads a file. parse_config is pure and may run on any thread;

@@ -11,6 +11,9 @@
 
 namespace dnsstop {
 
+// Whether `text` spells a plain decimal number, of any size.
+bool is_plain_decimal(std::string_view text);
+
 // The number `text` spells, or nothing when it is not a plain decimal number up to `max`.
 std::optional<std::uint64_t> parse_decimal(std::string_view text, std::uint64_t max = UINT64_MAX);
 

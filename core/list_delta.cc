@@ -7,19 +7,10 @@
 #include <iterator>
 
 #include "core/decimal.h"
+#include "core/split.h"
 
 namespace dnsstop {
 namespace {
-
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const std::size_t end = std::min(text.find('\n'), text.size());
-    lines.push_back(text.substr(0, end));
-    text.remove_prefix(std::min(end + 1, text.size()));
-  }
-  return lines;
-}
 
 std::string_view trimmed(std::string_view line) {
   const std::size_t first = line.find_first_not_of(" \t\r");
@@ -55,7 +46,7 @@ std::uint64_t header_number(std::string_view line, std::string_view keyword) {
 
 std::string canonical_list(std::string_view text) {
   std::vector<std::string_view> lines;
-  for (const std::string_view line : lines_of(text)) {
+  for (const std::string_view line : split(text, '\n')) {
     const std::string_view content = trimmed(line);
     if (!content.empty() && content.front() != '#') lines.push_back(content);
   }
@@ -66,8 +57,8 @@ std::string canonical_list(std::string_view text) {
 
 ListDelta diff_lists(std::string_view old_canonical, std::string_view new_canonical,
                      std::uint64_t from_serial, std::uint64_t to_serial) {
-  const std::vector<std::string_view> old_lines = lines_of(old_canonical);
-  const std::vector<std::string_view> new_lines = lines_of(new_canonical);
+  const std::vector<std::string_view> old_lines = split(old_canonical, '\n');
+  const std::vector<std::string_view> new_lines = split(new_canonical, '\n');
   std::vector<std::string_view> removed;
   std::vector<std::string_view> added;
   std::set_difference(old_lines.begin(), old_lines.end(), new_lines.begin(), new_lines.end(),
@@ -79,7 +70,7 @@ ListDelta diff_lists(std::string_view old_canonical, std::string_view new_canoni
 
 ListDelta parse_delta(std::string_view text) {
   if (!text.empty() && text.back() != '\n') throw DeltaError("delta: does not end with a newline");
-  const std::vector<std::string_view> lines = lines_of(text);
+  const std::vector<std::string_view> lines = split(text, '\n');
   if (lines.size() < 3 || lines[0] != "dnsstop-delta 1") throw DeltaError("delta: not a dnsstop-delta 1 file");
   ListDelta delta;
   delta.from_serial = header_number(lines[1], "from ");
@@ -106,7 +97,7 @@ std::string format_delta(const ListDelta& delta) {
 }
 
 std::string apply_delta(std::string_view old_canonical, const ListDelta& delta, const Sha256& expected) {
-  const std::vector<std::string_view> old_lines = lines_of(old_canonical);
+  const std::vector<std::string_view> old_lines = split(old_canonical, '\n');
   std::vector<std::string_view> kept;
   kept.reserve(old_lines.size());
   std::size_t removed_found = 0;

@@ -9,6 +9,7 @@
 #include "core/decimal.h"
 #include "core/list_name.h"
 #include "core/snapshot_format.h"
+#include "core/split.h"
 
 namespace dnsstop {
 namespace {
@@ -22,16 +23,6 @@ constexpr std::string_view kMagicLine = "dnsstop-manifest 1";
 bool valid_file_name(std::string_view name) {
   return !name.empty() && name.size() <= kMaxPublishedFileNameBytes && name.front() != '.' &&
          std::all_of(name.begin(), name.end(), is_list_name_character);
-}
-
-std::vector<std::string_view> split_words(std::string_view line) {
-  std::vector<std::string_view> words;
-  while (!line.empty()) {
-    const std::size_t space = std::min(line.find(' '), line.size());
-    words.push_back(line.substr(0, space));
-    line.remove_prefix(std::min(space + 1, line.size()));
-  }
-  return words;
 }
 
 bool parse_number(std::string_view text, std::uint64_t& number) {
@@ -48,7 +39,7 @@ class LineReader {
   std::vector<std::string_view> expect(std::string_view keyword, std::size_t count) {
     if (!has_more()) fail_at(line_number_ + 1, "missing; expected \"" + std::string(keyword) + '"');
     const std::string_view line = next();
-    std::vector<std::string_view> words = split_words(line);
+    std::vector<std::string_view> words = split(line, ' ');
     if (words.empty() || words[0] != keyword) fail_at(line_number_, "expected \"" + std::string(keyword) + '"');
     if (words.size() != count || line.find("  ") != std::string_view::npos || line.back() == ' ') {
       fail_at(line_number_, "expected " + std::to_string(count - 1) + " values separated by single spaces");
@@ -161,7 +152,7 @@ SignedClaims parse_trusted_comment(std::string_view comment) {
   const auto fail = [&] {
     throw ManifestError("trusted comment is not \"dnsstop list=NAME serial=N expires=UNIX\"");
   };
-  const std::vector<std::string_view> words = split_words(comment);
+  const std::vector<std::string_view> words = split(comment, ' ');
   if (words.size() != 4 || words[0] != "dnsstop" || !words[1].starts_with("list=") ||
       !words[2].starts_with("serial=") || !words[3].starts_with("expires=")) {
     fail();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/digest.h"
+#include "core/split.h"
 
 namespace dnsstop::minisign {
 namespace {
@@ -103,13 +104,9 @@ void base64_decode_exact(std::string_view text, void* out, std::size_t size, std
 
 // Splits into lines ending in '\n' (a final line may lack it; '\r' before it is dropped).
 std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const std::size_t end = std::min(text.find('\n'), text.size());
-    std::string_view line = text.substr(0, end);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    text.remove_prefix(std::min(end + 1, text.size()));
+  std::vector<std::string_view> lines = split(text, '\n');
+  for (std::string_view& line : lines) {
+    if (line.ends_with('\r')) line.remove_suffix(1);
   }
   return lines;
 }

@@ -173,16 +173,15 @@ int run(const std::string& config_path) {
 }  // namespace dnsstop::stoppage
 
 int main(int argc, char** argv) {
-  dnsstop::set_log_program("dnsstop-stoppage");
   const sigset_t signals = dnsstop::stoppage::handled_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   namespace command_line = dnsstop::command_line;
-  CLI::App app("The stop page that blocked names resolve to, and the consumer check. Serves until SIGTERM or "
-               "SIGINT; SIGHUP reloads the templates and texts.",
-               "dnsstop-stoppage");
-  command_line::configure(app);
+  command_line::App app(
+      "The stop page that blocked names resolve to, and the consumer check. Serves until SIGTERM or SIGINT; SIGHUP "
+      "reloads the templates and texts.",
+      "dnsstop-stoppage");
   std::string config_path = command_line::default_config_path();
   app.add_option("--config", config_path, "The configuration (default: $DNSSTOP_CONFIG or /etc/dnsstop/dnsstop.yaml)")
       ->option_text("FILE");

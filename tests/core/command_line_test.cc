@@ -10,12 +10,11 @@ namespace dnsstop {
 namespace {
 
 struct Program {
-  CLI::App app{"test program", "prog"};
+  command_line::App app{"test program", "prog"};
   std::uint16_t port = 0;
   std::uint64_t serial = 0;
 
   Program() {
-    command_line::configure(app);
     app.add_option("--port", port)->check(command_line::port());
     app.add_option("--serial", serial)->check(command_line::decimal(1, 1000, "serial"));
   }

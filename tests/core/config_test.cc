@@ -272,6 +272,15 @@ TEST(ConfigTest, OutOfRangeNumbers) {
             "t.yaml:4:43: lists[0].ede_code: \"65536\" is out of range 0..65535");
 }
 
+// A sign makes a number out of range, never a number: "-0" is no zero.
+TEST(ConfigTest, NegativeNumbersAreOutOfRange) {
+  EXPECT_EQ(config_error_of("answers:\n  ttl: -0\n"), "t.yaml:2:8: answers.ttl: \"-0\" is out of range 0..86400");
+  EXPECT_EQ(config_error_of("answers:\n  ttl: -05\n"),
+            "t.yaml:2:8: answers.ttl: expected an integer 0..86400, found \"-05\"");
+  EXPECT_EQ(config_error_of("answers:\n  ttl: '-'\n"),
+            "t.yaml:2:8: answers.ttl: expected an integer 0..86400, found \"-\"");
+}
+
 TEST(ConfigTest, Addresses) {
   EXPECT_EQ(config_error_of("answers:\n  stoppage_ipv4: [192.0.2.80, 300.1.1.1]\n"),
             "t.yaml:2:31: answers.stoppage_ipv4[1]: expected an IPv4 address such as 192.0.2.80, "

@@ -1,4 +1,4 @@
-// Tests for parse_decimal: what every dnsstop format and option accepts as a number.
+// Tests for parse_decimal and is_plain_decimal: what every dnsstop format and option accepts as a number.
 #include "core/decimal.h"
 
 #include <gtest/gtest.h>
@@ -19,6 +19,17 @@ TEST(DecimalTest, AnythingElseIsRefused) {
     EXPECT_EQ(parse_decimal(text), std::nullopt) << '"' << text << '"';
   }
   EXPECT_EQ(parse_decimal("70000", 65535), std::nullopt);
+}
+
+// The shape alone, whatever the size: the configuration tells "too large" apart
+// from "not a number".
+TEST(DecimalTest, PlainDecimalShape) {
+  for (const char* text : {"0", "7", "4711", "18446744073709551616", "99999999999999999999999"}) {
+    EXPECT_TRUE(is_plain_decimal(text)) << '"' << text << '"';
+  }
+  for (const char* text : {"", "80x", " 80", "+80", "-1", "010", "00", "0x10", "1.5"}) {
+    EXPECT_FALSE(is_plain_decimal(text)) << '"' << text << '"';
+  }
 }
 
 }  // namespace

@@ -1,0 +1,15 @@
+// Splitting text into the pieces between one separator character: the lines of a
+// list, delta or key file, the words of a manifest or state-file line. A separator
+// at the very end ends the last piece and starts no empty one ("a\n" is one line).
+//
+// Pure; any thread; O(length). The pieces view `text`, which must outlive them.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace dnsstop {
+
+std::vector<std::string_view> split(std::string_view text, char separator);
+
+}  // namespace dnsstop
