@@ -130,9 +130,11 @@ class Publisher(threading.Thread):
                     self.stop_event.wait(max(0.0, next_time - time.monotonic()))
                     if not ahead[0].done():
                         self.late += 1
-                    os.replace(ahead.popleft().result(timeout=60), self.snapshot)
+                    ready = ahead.popleft().result(timeout=60)
+                    # Noted first: a sampler may meet the version as soon as it is in place.
+                    self.published_at[self.version + 1] = time.monotonic()
+                    os.replace(ready, self.snapshot)
                     self.version += 1
-                    self.published_at[self.version] = time.monotonic()
                     ahead.append(compilers.submit(self.compile, self.version + self.COMPILERS))
                     next_time = max(next_time, time.monotonic() - SNAPSHOT_INTERVAL)
         except Exception as error:  # reported by the test
