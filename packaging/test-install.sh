@@ -46,6 +46,7 @@ LOGS=    # where its logs go: build/deb/RELEASE
 UNBOUND_PID=
 # shellcheck source=packaging/roots.sh
 . packaging/roots.sh
+. packaging/test-root.sh
 
 log() { echo "test-install: $RELEASE: $*"; }
 die() { echo "test-install: $RELEASE: FAILED: $*" >&2; exit 1; }
@@ -56,15 +57,6 @@ cleanup() {
   return 0
 }
 trap cleanup EXIT
-
-# The test root of a release (packaging/roots.sh): a minimal system with the
-# release's Debian archives, as a fresh server would have; the packages under
-# test bring everything else.
-setup_test_root() {
-  local dir=$1 release=$2
-  write_release_sources "$dir" "$release" deb
-  in_root "$dir" apt-get update -q
-}
 
 install_packages() {
   local debs=() deb

@@ -46,6 +46,7 @@ WORK=    # build/deb/upgrade/RELEASE
 ROOT=    # the root being upgraded
 # shellcheck source=packaging/roots.sh
 . packaging/roots.sh
+. packaging/test-root.sh
 
 log() { echo "test-upgrade: $RELEASE: $*"; }
 die() { echo "test-upgrade: $RELEASE: FAILED: $*" >&2; exit 1; }
@@ -61,13 +62,6 @@ cleanup() {
   stop_agent
 }
 trap cleanup EXIT
-
-# The same minimal root as packaging/test-install.sh's (one cache entry).
-setup_test_root() {
-  local dir=$1 release=$2
-  write_release_sources "$dir" "$release" deb
-  in_root "$dir" apt-get update -q
-}
 
 # make_key: a throwaway OpenPGP signing key in WORK/gnupg; prints its fingerprint.
 make_key() {
