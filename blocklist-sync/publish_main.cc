@@ -55,7 +55,7 @@ dnsstop::minisign::SecretKey read_secret_key(const std::string& path) {
   return key;
 }
 
-int keygen(const std::string& public_path, const std::string& secret_path) {
+int make_key_pair(const std::string& public_path, const std::string& secret_path) {
   dnsstop::minisign::KeyId id;
   dnsstop::minisign::Ed25519Seed seed;
   random_fill(id);
@@ -70,7 +70,7 @@ int keygen(const std::string& public_path, const std::string& secret_path) {
 }
 
 // `request` holds what the command line gave; secret_path names the key.
-int publish(dnsstop::sync::PublishRequest request, const std::string& secret_path,
+int publish_list(dnsstop::sync::PublishRequest request, const std::string& secret_path,
             const std::string& public_suffix_path) {
   request.key = read_secret_key(secret_path);
   std::optional<dnsstop::PublicSuffixList> public_suffixes;
@@ -97,7 +97,7 @@ int publish(dnsstop::sync::PublishRequest request, const std::string& secret_pat
   return kExitOk;
 }
 
-int cosign(const std::string& secret_path, const std::string& list_name, const std::string& output_dir) {
+int cosign_list(const std::string& secret_path, const std::string& list_name, const std::string& output_dir) {
   const dnsstop::minisign::SecretKey key = read_secret_key(secret_path);
   const std::string path = dnsstop::sync::cosign(output_dir, list_name, key);
   std::printf("co-signed %s with key %s: %s\n", list_name.c_str(), dnsstop::minisign::key_id_text(key.id).c_str(),
@@ -105,86 +105,96 @@ int cosign(const std::string& secret_path, const std::string& list_name, const s
   return kExitOk;
 }
 
-}  // namespace
+namespace command_line = dnsstop::command_line;
 
-int main(int argc, char** argv) {
-  namespace command_line = dnsstop::command_line;
-  command_line::App app(
-      "The publisher's tool: Ed25519 keys in minisign's formats, lists signed into a directory for any static HTTP "
-      "server, and a second person's signature.",
-      "dnsstop-publish");
-  app.require_subcommand(1);
-  const auto secret_key_option = [](CLI::App* command, std::string& path) {
-    command->add_option("-s,--secret-key", path, "The secret key")->option_text("SECRET.key")->required();
-  };
-  const auto list_name_option = [](CLI::App* command, std::string& name) {
-    command->add_option("-n,--name", name, "The list's name")->option_text("NAME")->required();
-  };
+void add_secret_key_option(CLI::App& command, std::string& path, const std::string& help) {
+  command.add_option("-s,--secret-key", path, help)->option_text("SECRET.key")->required();
+}
 
-  std::string public_path;
-  std::string keygen_secret_path;
-  CLI::App* keygen_app = app.add_subcommand(
+void add_list_name_option(CLI::App& command, std::string& name) {
+  command.add_option("-n,--name", name, "The list's name")->option_text("NAME")->required();
+}
+
+// The three commands, each with the options it was given.
+struct Commands {
+  command_line::App app{"The publisher's tool: Ed25519 keys in minisign's formats, lists signed into a directory for "
+                        "any static HTTP server, and a second person's signature.",
+                        "dnsstop-publish"};
+
+  CLI::App* keygen = app.add_subcommand(
       "keygen", "Make an Ed25519 key pair. PUBLIC.pub is a minisign public key for the resolvers' configuration; "
                 "SECRET.key is created readable by you only.");
-  keygen_app->add_option("-p,--public-key", public_path, "The public key to write")
-      ->option_text("PUBLIC.pub")
-      ->required();
-  keygen_app->add_option("-s,--secret-key", keygen_secret_path, "The secret key to create")
-      ->option_text("SECRET.key")
-      ->required();
+  std::string public_path;
+  std::string keygen_secret_path;
 
-  dnsstop::sync::PublishRequest request;
-  request.now_unix = static_cast<std::uint64_t>(std::time(nullptr));
-  request.created_unix = request.now_unix;
-  std::string publish_secret_path;
-  std::string public_suffix_path(dnsstop::kDebianPublicSuffixList);
-  CLI::App* publish_app = app.add_subcommand(
+  CLI::App* publish = app.add_subcommand(
       "publish",
       "Publish LIST_FILE as list NAME: write OUTPUT_DIR/NAME.manifest and its .minisig, the full list and deltas "
       "from the kept earlier serials. Warns about entries that block a whole public suffix (resolvers hold such a "
       "version for their operator's approval).");
-  secret_key_option(publish_app, publish_secret_path);
-  list_name_option(publish_app, request.list_name);
-  publish_app->add_option("--serial", request.serial, "The serial (default, or 0: one more than the published one)")
-      ->check(command_line::decimal(0, UINT64_MAX, "serial"))
-      ->option_text("N");
-  publish_app->add_option("--created", request.created_unix, "The creation time (default: now)")
-      ->check(command_line::decimal(0, UINT64_MAX, "Unix time"))
-      ->option_text("UNIX");
-  publish_app
-      ->add_option("--lifetime", request.lifetime_seconds,
-                   "Time until resolvers refuse the list as stale (default 604800, 7 days)")
-      ->check(command_line::decimal(1, UINT64_MAX, "lifetime"))
-      ->option_text("SECONDS");
-  publish_app->add_option("--keep-deltas", request.kept_deltas, "Deltas from this many earlier serials (default 8)")
-      ->check(command_line::decimal(0, UINT64_MAX, "number of deltas"))
-      ->option_text("N");
-  publish_app
-      ->add_option("--public-suffix-list", public_suffix_path,
-                   "The Public Suffix List to warn against (default: Debian's)")
-      ->option_text("FILE");
-  publish_app->add_option("LIST_FILE", request.list_path, "The list")->required();
-  publish_app->add_option("OUTPUT_DIR", request.output_dir, "The directory the HTTP server serves")->required();
+  dnsstop::sync::PublishRequest request;
+  std::string publish_secret_path;
+  std::string public_suffix_path{dnsstop::kDebianPublicSuffixList};
 
-  std::string cosign_secret_path;
-  std::string cosign_list_name;
-  std::string cosign_output_dir;
-  CLI::App* cosign_app = app.add_subcommand(
+  CLI::App* cosign = app.add_subcommand(
       "cosign", "Add a second person's signature (a second key) to the manifest published in OUTPUT_DIR, for lists "
                 "whose resolvers require two signatures. Each signature file verifies with the stock "
                 "`minisign -V -x FILE`.");
-  secret_key_option(cosign_app, cosign_secret_path);
-  list_name_option(cosign_app, cosign_list_name);
-  cosign_app->add_option("OUTPUT_DIR", cosign_output_dir, "The directory the list was published in")->required();
+  std::string cosign_secret_path;
+  std::string cosign_list_name;
+  std::string cosign_output_dir;
 
-  if (const std::optional<int> done = command_line::parse(app, argc, argv)) return *done;
-  const CLI::App* chosen = app.get_subcommands().front();
-  try {
-    if (chosen == keygen_app) return keygen(public_path, keygen_secret_path);
-    if (chosen == publish_app) return publish(std::move(request), publish_secret_path, public_suffix_path);
-    return cosign(cosign_secret_path, cosign_list_name, cosign_output_dir);
-  } catch (const std::exception& error) {
-    dnsstop::log_line(dnsstop::LogLevel::kError, chosen->get_name() + ": " + error.what());
-    return kExitFailure;
+  explicit Commands(std::uint64_t now_unix) {
+    app.require_subcommand(1);
+    keygen->add_option("-p,--public-key", public_path, "The public key to write")
+        ->option_text("PUBLIC.pub")
+        ->required();
+    add_secret_key_option(*keygen, keygen_secret_path, "The secret key to create");
+
+    request.now_unix = now_unix;
+    request.created_unix = now_unix;
+    add_secret_key_option(*publish, publish_secret_path, "The secret key");
+    add_list_name_option(*publish, request.list_name);
+    command_line::add_decimal(*publish, "--serial", request.serial,
+                              "The serial (default, or 0: one more than the published one)",
+                              {0, UINT64_MAX, "serial", "N"});
+    command_line::add_decimal(*publish, "--created", request.created_unix, "The creation time (default: now)",
+                              {0, UINT64_MAX, "Unix time", "UNIX"});
+    command_line::add_decimal(*publish, "--lifetime", request.lifetime_seconds,
+                              "Time until resolvers refuse the list as stale (default 604800, 7 days)",
+                              {1, UINT64_MAX, "lifetime", "SECONDS"});
+    command_line::add_decimal(*publish, "--keep-deltas", request.kept_deltas,
+                              "Deltas from this many earlier serials (default 8)",
+                              {0, UINT64_MAX, "number of deltas", "N"});
+    publish->add_option("--public-suffix-list", public_suffix_path,
+                        "The Public Suffix List to warn against (default: Debian's)")
+        ->option_text("FILE");
+    publish->add_option("LIST_FILE", request.list_path, "The list")->required();
+    publish->add_option("OUTPUT_DIR", request.output_dir, "The directory the HTTP server serves")->required();
+
+    add_secret_key_option(*cosign, cosign_secret_path, "The secret key");
+    add_list_name_option(*cosign, cosign_list_name);
+    cosign->add_option("OUTPUT_DIR", cosign_output_dir, "The directory the list was published in")->required();
   }
+
+  // Runs the command the command line chose.
+  int run() {
+    const CLI::App* chosen = app.get_subcommands().front();
+    try {
+      if (chosen == keygen) return make_key_pair(public_path, keygen_secret_path);
+      if (chosen == publish) return publish_list(std::move(request), publish_secret_path, public_suffix_path);
+      return cosign_list(cosign_secret_path, cosign_list_name, cosign_output_dir);
+    } catch (const std::exception& error) {
+      dnsstop::log_line(dnsstop::LogLevel::kError, chosen->get_name() + ": " + error.what());
+      return kExitFailure;
+    }
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Commands commands(static_cast<std::uint64_t>(std::time(nullptr)));
+  if (const std::optional<int> done = command_line::parse(commands.app, argc, argv)) return *done;
+  return commands.run();
 }

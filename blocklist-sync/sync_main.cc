@@ -149,9 +149,8 @@ int main(int argc, char** argv) {
   CLI::Option* once_option =
       app.add_flag("--once", once, "One round, then exit: 0 when every list is current, 1 otherwise");
   app.add_flag("--check-config", check_only, "Validate the configuration and exit")->excludes(once_option);
-  app.add_option("--wait", wait_seconds, "How long a command waits for the daemon (default 30)")
-      ->check(command_line::decimal(0, 3600, "number of seconds"))
-      ->option_text("SECONDS");
+  command_line::add_decimal(app, "--wait", wait_seconds, "How long a command waits for the daemon (default 30)",
+                            {0, 3600, "number of seconds", "SECONDS"});
 
   // The operator's commands and their operands.
   std::string list;

@@ -42,9 +42,8 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   compile_app->add_option("--config", compile.config, "Compile the lists this configuration names")
       ->option_text("dnsstop.yaml");
-  compile_app->add_option("--created", compile.created_unix, "The snapshot's creation time (default: now)")
-      ->check(command_line::decimal(0, UINT64_MAX, "Unix time"))
-      ->option_text("UNIX_TIME");
+  command_line::add_decimal(*compile_app, "--created", compile.created_unix,
+                            "The snapshot's creation time (default: now)", {0, UINT64_MAX, "Unix time", "UNIX_TIME"});
   compile_app->add_flag("--accept-public-suffixes", compile.accept_public_suffixes,
                         "Compile entries that block a whole public suffix");
   compile_app->add_option("LIST", compile.lists, "FILE, NAME=FILE or NAME:ACTION=FILE");

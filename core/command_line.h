@@ -29,6 +29,22 @@ CLI::Validator decimal(std::uint64_t min, std::uint64_t max, const std::string& 
 // A TCP or UDP port, 1-65535.
 CLI::Validator port();
 
+// What a decimal option accepts, and how --help shows its value.
+struct DecimalOption {
+  std::uint64_t min;
+  std::uint64_t max;
+  std::string what;         // errors say "bad WHAT 'TEXT'"
+  std::string placeholder;  // --help shows "--serial N"
+};
+// Adds the option `names` (CLI11's "-s,--serial" form) read with decimal() into `value`.
+template <typename Number>
+CLI::Option* add_decimal(CLI::App& app, const std::string& names, Number& value, const std::string& help,
+                         const DecimalOption& accepts) {
+  return app.add_option(names, value, help)
+      ->check(decimal(accepts.min, accepts.max, accepts.what))
+      ->option_text(accepts.placeholder);
+}
+
 // A program's application with dnsstop's conventions: -h/--help, an error names the
 // program (and subcommand) and points at --help. `name` also starts the program's
 // log lines (core/log.h). Made once, in main().

@@ -95,16 +95,10 @@ ListSourceConfig read_list_source(const ListSourceValues& values) {
     source.required_signatures = read_integer<std::uint32_t>(*required_signatures, 1, key_count);
   }
   ChangeBounds& bounds = source.change_bounds;
-  if (max_added) bounds.max_added = read_integer<std::uint64_t>(*max_added, 0, std::uint64_t{1} << 32);
-  if (max_added_percent) {
-    bounds.max_added_percent = read_integer<std::uint32_t>(*max_added_percent, 0, 100000);
-  }
-  if (max_removed) {
-    bounds.max_removed = read_integer<std::uint64_t>(*max_removed, 0, std::uint64_t{1} << 32);
-  }
-  if (max_removed_percent) {
-    bounds.max_removed_percent = read_integer<std::uint32_t>(*max_removed_percent, 0, 100);
-  }
+  if (max_added) bounds.added.max_lines = read_integer<std::uint64_t>(*max_added, 0, std::uint64_t{1} << 32);
+  if (max_added_percent) bounds.added.max_percent = read_integer<std::uint32_t>(*max_added_percent, 0, 100000);
+  if (max_removed) bounds.removed.max_lines = read_integer<std::uint64_t>(*max_removed, 0, std::uint64_t{1} << 32);
+  if (max_removed_percent) bounds.removed.max_percent = read_integer<std::uint32_t>(*max_removed_percent, 0, 100);
   return source;
 }
 

@@ -26,8 +26,14 @@ std::string listed(const std::vector<std::string>& items, std::size_t total) {
 }
 
 // Beyond both the absolute and the percent part of a bound.
-bool beyond(std::uint64_t changed, std::uint64_t in_force, std::uint64_t absolute, std::uint32_t percent) {
-  return changed > absolute && changed * 100 > in_force * percent;
+bool beyond(std::uint64_t changed, std::uint64_t in_force, const ChangeBound& bound) {
+  return changed > bound.max_lines && changed * 100 > in_force * bound.max_percent;
+}
+
+// The configuration keys that set `bound`, for a held version's reason.
+std::string bound_keys(std::string_view direction, const ChangeBound& bound) {
+  const std::string key = "max_" + std::string(direction);
+  return key + " " + std::to_string(bound.max_lines) + " and " + key + "_percent " + std::to_string(bound.max_percent);
 }
 
 }  // namespace
@@ -220,18 +226,14 @@ RuleResult check_public_suffixes(std::span<const ListEntry> entries, std::string
 }
 
 RuleResult check_change_bounds(const ListDelta& change, std::uint64_t in_force_lines, const ChangeBounds& bounds) {
-  const bool too_many_added = beyond(change.added.size(), in_force_lines, bounds.max_added, bounds.max_added_percent);
-  const bool too_many_removed =
-      beyond(change.removed.size(), in_force_lines, bounds.max_removed, bounds.max_removed_percent);
+  const bool too_many_added = beyond(change.added.size(), in_force_lines, bounds.added);
+  const bool too_many_removed = beyond(change.removed.size(), in_force_lines, bounds.removed);
   if (!too_many_added && !too_many_removed) return std::nullopt;
   return failure(Reason::kChangeBounds,
                  "adds " + std::to_string(change.added.size()) + " and removes " +
                      std::to_string(change.removed.size()) + " of " + std::to_string(in_force_lines) +
                      " lines in force; bounds: " +
-                     (too_many_added ? "max_added " + std::to_string(bounds.max_added) + " and max_added_percent " +
-                                           std::to_string(bounds.max_added_percent)
-                                     : "max_removed " + std::to_string(bounds.max_removed) +
-                                           " and max_removed_percent " + std::to_string(bounds.max_removed_percent)));
+                     (too_many_added ? bound_keys("added", bounds.added) : bound_keys("removed", bounds.removed)));
 }
 
 }  // namespace dnsstop

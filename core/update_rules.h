@@ -155,11 +155,14 @@ RuleResult check_public_suffixes(std::span<const ListEntry> entries, std::string
 // beyond a bound when it exceeds both its absolute and its percent part (the
 // percent of the entries in force): the absolute part keeps small lists' ordinary
 // updates from looking large, the percent part lets large lists grow.
+struct ChangeBound {
+  std::uint64_t max_lines;
+  std::uint32_t max_percent;
+  friend bool operator==(const ChangeBound&, const ChangeBound&) = default;
+};
 struct ChangeBounds {
-  std::uint64_t max_added = 1000;
-  std::uint32_t max_added_percent = 100;
-  std::uint64_t max_removed = 100;
-  std::uint32_t max_removed_percent = 20;
+  ChangeBound added{.max_lines = 1000, .max_percent = 100};
+  ChangeBound removed{.max_lines = 100, .max_percent = 20};
   friend bool operator==(const ChangeBounds&, const ChangeBounds&) = default;
 };
 // kChangeBounds (held) when the delta from the lines in force (`in_force_lines`

@@ -90,7 +90,7 @@ TEST(ConfigSync, GuardRailKeysAndDefaults) {
       "t.yaml");
   const ListSourceConfig& source = config.lists[0].source;
   EXPECT_EQ(source.required_signatures, 2u);
-  EXPECT_EQ(source.change_bounds, (ChangeBounds{10, 5, 3, 1}));
+  EXPECT_EQ(source.change_bounds, (ChangeBounds{.added = {10, 5}, .removed = {3, 1}}));
   EXPECT_EQ(config.protected_names, (ProtectedNames{"bank.example", "www.example.se"}));
   EXPECT_EQ(config.sync.public_suffix_list, "/psl.dat");
   EXPECT_EQ(config.sync.keep_versions, 9u);

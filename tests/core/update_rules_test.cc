@@ -175,7 +175,8 @@ TEST(UpdateRules, DebianPublicSuffixList) {
 }
 
 TEST(UpdateRules, ChangeBoundsNeedBothParts) {
-  const ChangeBounds bounds{.max_added = 1000, .max_added_percent = 100, .max_removed = 100, .max_removed_percent = 20};
+  const ChangeBounds bounds{.added = {.max_lines = 1000, .max_percent = 100},
+                            .removed = {.max_lines = 100, .max_percent = 20}};
   ListDelta change;
   change.added.resize(8000);
   EXPECT_EQ(check_change_bounds(change, 1000, bounds)->reason, Reason::kChangeBounds);  // 1,000 -> 9,000
