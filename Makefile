@@ -9,7 +9,8 @@
 #   make run              run the whole system locally with sample data
 #   make bench            run the benchmarks and print their figures
 #   make stress           the long stress test (1,000 cache-resizing reloads under load,
-#                         about 15 minutes) in the ASan+UBSan Unbound (SANITIZE=thread: TSan's)
+#                         about 17 minutes) in the ASan+UBSan Unbound (SANITIZE=thread: TSan's),
+#                         printing its figures
 #   make fuzz [FUZZ_SECONDS=N]  run each libFuzzer target for N seconds (default 60)
 #   make deb              build the Debian packages of each Debian release into
 #                         build/deb/RELEASE, in a root of that release (packaging/)
@@ -53,7 +54,7 @@ bench: build
 	tests/bench/run.sh $(OUT_DIR)
 stress:
 	$(MAKE) --no-print-directory build SANITIZE=$(or $(SANITIZE),address)
-	ctest --test-dir $(BUILD)/cmake-$(or $(SANITIZE),address) --output-on-failure --label-regex '^stress$$'
+	ctest --test-dir $(BUILD)/cmake-$(or $(SANITIZE),address) --verbose --label-regex '^stress$$'
 fuzz: deps
 	tests/fuzz/run-fuzzers.sh $(or $(FUZZ_SECONDS),60)
 
