@@ -432,6 +432,7 @@ void Syncer::hold(std::size_t index, Candidate candidate, const RuleFailure& fai
 void Syncer::rejudge_held(std::size_t index, std::uint64_t now) {
   Held& held = held_[index];
   held.rejudge_held = false;
+  if (!held.state.held) return;  // approved or replaced since the start
   const ListConfig& list = config_.lists[index];
   Candidate candidate;
   candidate.info = *held.state.held;
