@@ -47,6 +47,7 @@ ROOT=    # the root being upgraded
 # shellcheck source=packaging/roots.sh
 . packaging/roots.sh
 . packaging/test-root.sh
+. packaging/releases.sh
 
 log() { echo "test-upgrade: $RELEASE: $*"; }
 die() { echo "test-upgrade: $RELEASE: FAILED: $*" >&2; exit 1; }
@@ -284,14 +285,13 @@ test_release() {
 }
 
 main() {
-  local start=$SECONDS release releases
-  [[ $EUID -eq 0 ]] || die "needs root (debootstrap, chroot)"
-  if (($# > 0)); then releases=("$@"); else read -ra releases <<<"$(scripts/setup.sh --releases)"; fi
-  for release in "${releases[@]}"; do
+  local start=$SECONDS release
+  select_releases "$@"
+  for release in "${RELEASES[@]}"; do
     [[ -f $OUT/$release.skipped || -f $OUT/$release/unbound/version ]] \
       || die "no packages for $release in build/deb/$release: run make deb"
   done
-  for release in "${releases[@]}"; do
+  for release in "${RELEASES[@]}"; do
     test_release "$release"
   done
   RELEASE=all
