@@ -49,7 +49,9 @@ std::string syntax_error(std::string_view text) {
 }  // namespace
 
 std::strong_ordering operator<=>(const DebianVersion& a, const DebianVersion& b) {
-  const int order = debVS.CmpVersion(a.text_, b.text_);
+  // DoCmpVersion: the comparison apt's releases have all kept (bookworm's 2.6, trixie's 3.0).
+  const int order = debVS.DoCmpVersion(a.text_.data(), a.text_.data() + a.text_.size(), b.text_.data(),
+                                       b.text_.data() + b.text_.size());
   if (order < 0) return std::strong_ordering::less;
   if (order > 0) return std::strong_ordering::greater;
   return std::strong_ordering::equal;
