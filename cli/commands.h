@@ -40,11 +40,26 @@ struct HistoryOptions {
   std::string name;  // NAME
 };
 
+// `dnsstop unbound-update plan`: apt-cache showsrc's output on standard input.
+struct UnboundUpdatePlanOptions {
+  std::string dnsstop_version;     // the dnsstop being built (its changelog's version)
+  std::string repository_unbound;  // "": the repository has none
+  std::string repository_module;   // dnsstop-unbound-module's; "": none
+};
+
+// `dnsstop unbound-update pending`: apt-cache madison unbound's output on standard input.
+struct UnboundUpdatePendingOptions {
+  std::string installed;  // the installed unbound's version
+  std::string release;    // this Debian release's code name
+};
+
 int compile_command(const CompileOptions& options);
 int lookup_command(const std::string& snapshot, const std::vector<std::string>& names);
 int info_command(const std::string& snapshot);
 int config_check_command(const std::string& file, const std::string& unbound_conf);
 int history_command(const HistoryOptions& options);
 int check_command(const CheckOptions& options);
+int unbound_update_plan_command(const UnboundUpdatePlanOptions& options);
+int unbound_update_pending_command(const UnboundUpdatePendingOptions& options);
 
 }  // namespace dnsstop::cli

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "core/command_line.h"
+#include "core/printable.h"
 
 namespace {
 
@@ -18,6 +19,16 @@ constexpr const char* kCompileHelp =
     "names (each needs a file: key) come first, and the snapshot goes to the configuration's path unless -o names "
     "another. Refuses lists that block a protected name (protected_names) or a whole public suffix "
     "(--accept-public-suffixes compiles those anyway).";
+constexpr const char* kUnboundUpdatePlanHelp =
+    "Decide whether the operator's repository needs Debian's newest unbound rebuilt with the module, and dnsstop's "
+    "packages built against it (dnsstop-rebuild). Reads `apt-cache showsrc --only-source unbound` on standard input; "
+    "prints the lines 'decision rebuild|up-to-date|refused', 'newest-debian-source VERSION', 'binnmu N|none' (the "
+    "+bN dnsstop's packages get: the same dnsstop rebuilt against a newer Unbound) and 'reason TEXT'.";
+constexpr const char* kUnboundUpdatePendingHelp =
+    "Decide whether apt offers a Debian unbound newer than the source of the installed one "
+    "(dnsstop-unbound-check). Reads `apt-cache madison unbound` on standard input; only Debian's own builds in "
+    "RELEASE, RELEASE-security and RELEASE-updates count, not backports, another release's or a dnsstop rebuild. "
+    "Prints the lines 'pending yes|no', 'installed VERSION', 'source VERSION' and 'newest-debian VERSION|none'.";
 constexpr const char* kCheckHelp =
     "Ask a resolver (default: /etc/resolv.conf's) for the consumer check NAME (default: the configuration's "
     "stoppage.check_host) and say whether it blocks. Exit 0 blocks, 1 does not, 3 cannot tell "
@@ -30,7 +41,7 @@ int main(int argc, char** argv) {
   namespace command_line = dnsstop::command_line;
   command_line::App app(
       "The operator's tool: compile lists into a snapshot, look inside one, validate the configuration, check that a "
-      "resolver blocks, and tell a name's history.",
+      "resolver blocks, tell a name's history, and decide what a Debian update of Unbound calls for.",
       "dnsstop");
   app.require_subcommand(1);
 
@@ -107,6 +118,38 @@ int main(int argc, char** argv) {
   CLI::Option* name_option = history_app->add_option("NAME", history.name, "The name whose history to show");
   list_option->excludes(name_option);
 
+  cli::UnboundUpdatePlanOptions unbound_plan;
+  cli::UnboundUpdatePendingOptions unbound_pending;
+  CLI::App* unbound_update_app = app.add_subcommand(
+      "unbound-update", "Decide what a Debian update of Unbound calls for (docs/operating.md, \"Unbound security "
+                        "updates\"); the scripts dnsstop-rebuild and dnsstop-unbound-check ask this.");
+  unbound_update_app->require_subcommand(1);
+  CLI::App* unbound_plan_app = unbound_update_app->add_subcommand("plan", kUnboundUpdatePlanHelp);
+  unbound_plan_app->add_option("--dnsstop-version", unbound_plan.dnsstop_version, "The dnsstop version being built")
+      ->required()
+      ->option_text("VERSION");
+  unbound_plan_app
+      ->add_option("--repository-unbound", unbound_plan.repository_unbound,
+                   "The repository's unbound (omitted: it has none)")
+      ->option_text("VERSION");
+  unbound_plan_app
+      ->add_option("--repository-module", unbound_plan.repository_module,
+                   "The repository's dnsstop-unbound-module (omitted: it has none)")
+      ->option_text("VERSION");
+  CLI::App* unbound_pending_app = unbound_update_app->add_subcommand("pending", kUnboundUpdatePendingHelp);
+  unbound_pending_app->add_option("--installed", unbound_pending.installed, "The installed unbound's version")
+      ->required()
+      ->option_text("VERSION");
+  unbound_pending_app->add_option("--release", unbound_pending.release, "This Debian release's code name")
+      ->required()
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            const bool code_name = !text.empty() && text.find_first_not_of("abcdefghijklmnopqrstuvwxyz") == text.npos;
+            return code_name ? std::string() : "not a Debian code name (bookworm): " + dnsstop::in_quotes(text, '\'');
+          },
+          "", "code name"))
+      ->option_text("RELEASE");
+
   if (const std::optional<int> done = command_line::parse(app, argc, argv)) return *done;
   const CLI::App* chosen = app.get_subcommands().front();
   try {
@@ -115,6 +158,10 @@ int main(int argc, char** argv) {
     if (chosen == info_app) return cli::info_command(info_snapshot);
     if (chosen == config_app) return cli::config_check_command(config_file, unbound_conf);
     if (chosen == check_app) return cli::check_command(check);
+    if (chosen == unbound_update_app) {
+      if (unbound_update_app->got_subcommand(unbound_plan_app)) return cli::unbound_update_plan_command(unbound_plan);
+      return cli::unbound_update_pending_command(unbound_pending);
+    }
     return cli::history_command(history);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "dnsstop %s: %s\n", chosen->get_name().c_str(), error.what());

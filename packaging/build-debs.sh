@@ -53,6 +53,7 @@ RELEASE=                 # the release being built
 DIR=                     # its unpacked build root
 # shellcheck source=packaging/roots.sh
 . packaging/roots.sh
+. packaging/releases.sh
 
 log() { echo "deb: $RELEASE: $*"; }
 die() { echo "deb: $RELEASE: error: $*" >&2; exit 1; }
@@ -244,16 +245,15 @@ build_release() {
 }
 
 main() {
-  local start=$SECONDS release releases
-  [[ $EUID -eq 0 ]] || die "needs root (debootstrap, chroot)"
-  if (($# > 0)); then releases=("$@"); else read -ra releases <<<"$(scripts/setup.sh --releases)"; fi
+  local start=$SECONDS release
+  select_releases "$@"
   trap 'unmount_root "$DIR"' EXIT
-  for release in "${releases[@]}"; do
+  for release in "${RELEASES[@]}"; do
     build_release "$release"
   done
   RELEASE=all
   log "done in $((SECONDS - start))s"
-  for release in "${releases[@]}"; do
+  for release in "${RELEASES[@]}"; do
     if [[ -f $OUT/$release.skipped ]]; then
       echo "    $release: SKIPPED (build/deb/$release.skipped says why)"
     else

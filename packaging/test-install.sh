@@ -47,6 +47,7 @@ UNBOUND_PID=
 # shellcheck source=packaging/roots.sh
 . packaging/roots.sh
 . packaging/test-root.sh
+. packaging/releases.sh
 
 log() { echo "test-install: $RELEASE: $*"; }
 die() { echo "test-install: $RELEASE: FAILED: $*" >&2; exit 1; }
@@ -339,8 +340,7 @@ test_release() {
 
 main() {
   local start=$SECONDS release
-  [[ $EUID -eq 0 ]] || die "needs root (debootstrap, chroot)"
-  if (($# > 0)); then RELEASES=("$@"); else read -ra RELEASES <<<"$(scripts/setup.sh --releases)"; fi
+  select_releases "$@"
   for release in "${RELEASES[@]}"; do
     [[ -f $OUT/$release.skipped ]] || ls "$OUT/$release"/dnsstop-tools_*.deb "$OUT/$release"/unbound_*.deb >/dev/null 2>&1 \
       || die "no packages for $release in build/deb/$release: run make deb"

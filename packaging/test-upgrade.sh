@@ -15,10 +15,11 @@
 #      configuration key exits 2 naming file and line.
 #   2. A "newer stock" Unbound: Debian's own unbound binary package of the
 #      source the rebuild used (built without dynlib), given a higher version
-#      (SOURCE with its last number 99, e.g. 1.17.1-2+deb12u99) and a changelog
-#      entry saying so, in a second repository signed as the security suite
-#      (Origin Debian, Label Debian-Security, Codename RELEASE-security), so
-#      unattended-upgrades' default configuration takes it.
+#      (SOURCE with 99 appended, e.g. 1.17.1-2+deb12u499: each Debian version
+#      makes its own) and a changelog entry saying so, in a second repository
+#      signed as the security suite (Origin Debian, Label Debian-Security,
+#      Codename RELEASE-security), so unattended-upgrades' default
+#      configuration takes it.
 #   3. A clean minimal root of the release (packaging/roots.sh) with
 #      dnsstop-unbound-module, dnsstop-sync and unattended-upgrades installed
 #      from the published repository. Then, each from that same state, with the
@@ -33,6 +34,19 @@
 #                 refuses to start it, saying why; dnsstop_unbound_start_refused 1.
 #      Which one each path takes is asserted too (only full-upgrade without the
 #      pin refuses), so a change in apt's behaviour is seen.
+#   4. The security update rebuilt: the same newer version as a SOURCE package
+#      (Debian's source of SOURCE, its changelog saying so; dpkg-source -b),
+#      served on loopback (SOURCE_SERVER) as a signed deb-src repository that
+#      dnsstop-rebuild's APT_SOURCES names beside Debian's. --check says why a
+#      rebuild is needed; a run builds unbound NEWER+dnsstop1 and dnsstop's
+#      packages +b1 (the same dnsstop against a newer Unbound), tests and
+#      publishes them, signed. A resolver root in the "waits" state of step 3
+#      (with the pin) then takes both together with `apt upgrade`: waits, with
+#      dnsstop_unbound_update_pending back at 0.
+#      Every part is cached machine-wide (scripts/cache.sh): the source package,
+#      its repository's signing key, the build root (keyed by its apt sources,
+#      so SOURCE_SERVER and that key are constants), the Unbound build and
+#      dnsstop's +b1 packages; a warm run builds nothing new.
 # A release that `make deb` skipped gets a "SKIPPED:" line saying why.
 # systemd does not run in the root: the start check is run as the drop-in
 # names it, and the timer's command as the unit names it.
@@ -44,22 +58,31 @@ OUT=$PWD/build/deb
 RELEASE= # the release under test
 WORK=    # build/deb/upgrade/RELEASE
 ROOT=    # the root being upgraded
+# Where step 4's deb-src repository is served. A constant: the build root's
+# cache key holds its apt sources (packaging/roots.sh). Another run serving it
+# at the same time is waited for.
+SOURCE_SERVER=127.0.16.16:1616
+SOURCE_SERVER_PID=
+SOURCE_GNUPGHOME= # the cached signing key of that repository
 # shellcheck source=packaging/roots.sh
 . packaging/roots.sh
 . packaging/test-root.sh
+. packaging/releases.sh
 
 log() { echo "test-upgrade: $RELEASE: $*"; }
 die() { echo "test-upgrade: $RELEASE: FAILED: $*" >&2; exit 1; }
 
-# stop_agent: the gpg-agent that signing started for WORK's throwaway key.
+# stop_agent: the gpg-agents that signing started for the throwaway keys.
 stop_agent() {
   [[ -n $WORK && -d $WORK/gnupg ]] && gpgconf --homedir "$WORK/gnupg" --kill gpg-agent
+  [[ -n $SOURCE_GNUPGHOME ]] && gpgconf --homedir "$SOURCE_GNUPGHOME" --kill gpg-agent
   return 0
 }
 
 cleanup() {
   unmount_root "$ROOT"
   stop_agent
+  stop_source_server
 }
 trap cleanup EXIT
 
@@ -84,18 +107,24 @@ rebuild() {
 # repo_has REPO SUITE PACKAGE: the version of PACKAGE in SUITE of REPO.
 repo_has() { reprepro -b "$1" --list-format '${version}\n' list "$2" "$3"; }
 
-test_rebuild() {
-  local key=$1 rebuilt=$2 module
+# write_rebuild_conf KEY SOURCES: dnsstop-rebuild's configuration in WORK,
+# with APT_SOURCES SOURCES.
+write_rebuild_conf() {
   cat >"$WORK/rebuild.conf" <<CONF
 # dnsstop-rebuild's configuration for packaging/test-upgrade.sh
 RELEASES=$RELEASE
-APT_SOURCES=$WORK/rebuild.sources
+APT_SOURCES=$2
 REPOSITORY=$WORK/repo
-SIGNING_KEY=$key
+SIGNING_KEY=$1
 GNUPGHOME=$WORK/gnupg
 WORK_DIR=$WORK/rebuild
 METRICS_TEXTFILE=$WORK/rebuild.prom
 CONF
+}
+
+test_rebuild() {
+  local key=$1 rebuilt=$2 module
+  write_rebuild_conf "$key" "$WORK/rebuild.sources"
   # The archives this machine uses, as the operator's deb822 file: the same
   # text as make deb's roots, so their cached roots serve here too.
   release_sources "$RELEASE" "deb deb-src" >"$WORK/rebuild.sources"
@@ -139,23 +168,38 @@ CONF
   log "ok: an unknown key: exit 2, $(cat "$WORK/rebuild-badconf.log")"
 }
 
+# newer_version SOURCE: the version of the test's Debian update of unbound
+# SOURCE: 99 appended (1.17.1-2+deb12u4 -> 1.17.1-2+deb12u499), above SOURCE's
+# rebuilds and its own for each SOURCE, so no cached build of another SOURCE
+# has it.
+newer_version() {
+  local version=${1}99
+  [[ $1 =~ [0-9]$ ]] || die "cannot make a higher version from $1"
+  dpkg --compare-versions "$version" gt "$1+dnsstop9" || die "$version does not sort above $1's rebuild"
+  echo "$version"
+}
+
+# test_changelog_entry VERSION WHAT: the changelog entry of the test's
+# unbound VERSION, which is WHAT, unchanged but for this version.
+test_changelog_entry() {
+  printf 'unbound (%s) %s-security; urgency=medium\n\n' "$1" "$RELEASE"
+  printf '  * Test package of dnsstop (packaging/test-upgrade.sh): %s,\n' "$2"
+  printf '    unchanged but for this version.\n\n'
+  printf ' -- dnsstop packaging <packaging@dnsstop.example.org>  %s\n\n' "$(date -R)"
+}
+
 # newer_stock SOURCE KEY: Debian's unbound binary of SOURCE re-versioned
 # above it, into WORK/stock, a repository that says it is the security suite.
 newer_stock() {
   local source=$1 key=$2 version deb dir=$WORK/stock-deb
-  [[ $source =~ ^(.*[^0-9])[0-9]+$ ]] || die "cannot make a higher version from $source"
-  version=${BASH_REMATCH[1]}99
-  dpkg --compare-versions "$version" gt "$source+dnsstop9" || die "$version does not sort above $source's rebuild"
+  version=$(newer_version "$source")
   in_root "$ROOT" sh -c "cd /tmp && apt-get download -q unbound=$source" >"$WORK/stock.log" 2>&1 \
     || { cat "$WORK/stock.log" >&2; die "apt-get download unbound=$source"; }
   rm -rf "$dir"
   dpkg-deb -R "$ROOT"/tmp/unbound_"${source#*:}"_*.deb "$dir"
   sed -i "s/^Version: .*/Version: $version/" "$dir/DEBIAN/control"
   {
-    printf 'unbound (%s) %s-security; urgency=medium\n\n' "$version" "$RELEASE"
-    printf '  * Test package of dnsstop (packaging/test-upgrade.sh): Debian'"'"'s build of\n'
-    printf '    %s, unchanged but for this version.\n\n' "$source"
-    printf ' -- dnsstop packaging <packaging@dnsstop.example.org>  %s\n\n' "$(date -R)"
+    test_changelog_entry "$version" "Debian's build of $source"
     zcat "$dir/usr/share/doc/unbound/changelog.Debian.gz"
   } | gzip -9n >"$dir/changelog.gz"
   mv "$dir/changelog.gz" "$dir/usr/share/doc/unbound/changelog.Debian.gz"
@@ -168,6 +212,145 @@ newer_stock() {
   GNUPGHOME=$WORK/gnupg reprepro -b "$WORK/stock" includedeb "$RELEASE-security" "$deb" >>"$WORK/stock.log" 2>&1 \
     || { cat "$WORK/stock.log" >&2; die "reprepro includedeb $deb"; }
   STOCK_VERSION=$version
+}
+
+# source_signing_key: SOURCE_GNUPGHOME, a throwaway key that signs step 4's
+# deb-src repository. Made once per machine and kept in the cache: its public
+# half is in the repository's apt sources, so in the build root's cache key.
+source_signing_key() {
+  local entry
+  entry=$DNSSTOP_CACHE/test-keys/source-repository-$(input_key "$(declare -f source_signing_key)")
+  if [[ ! -f $entry/.complete ]]; then
+    (
+      set -e
+      lock_cache test-keys
+      prune_cache test-keys
+      if [[ ! -f $entry/.complete ]]; then
+        rm -rf "$entry"
+        mkdir -p "$entry"
+        chmod 0700 "$entry"
+        GNUPGHOME=$entry gpg --batch -q --passphrase '' \
+          --quick-gen-key 'dnsstop test source repository <test@dnsstop.invalid>' ed25519 sign never 2>/dev/null
+        touch "$entry/.complete"
+      fi
+    )
+  fi
+  touch "$entry/.complete" # used now: prune_cache keeps it
+  SOURCE_GNUPGHOME=$entry
+}
+
+# newer_source SOURCE VERSION: prints the cache entry holding Debian's unbound
+# source package SOURCE made into VERSION (a changelog entry; dpkg-source -b),
+# made once per machine from this machine's deb-src entries (scripts/setup.sh
+# adds them for every release it builds Unbound of).
+newer_source() {
+  local source=$1 version=$2 entry
+  entry=$DNSSTOP_CACHE/unbound-src/$RELEASE-$version-$(input_key "$RELEASE" "$source" "$version" \
+    "$(declare -f newer_source test_changelog_entry)")
+  if [[ ! -f $entry/.complete ]]; then
+    (
+      set -e
+      lock_cache unbound-src
+      prune_cache unbound-src
+      [[ ! -f $entry/.complete ]] || exit 0
+      rm -rf "$entry.tmp"
+      mkdir -p "$entry.tmp/debian-source"
+      cd "$entry.tmp/debian-source"
+      apt-get source -q --download-only -o APT::Sandbox::User=root "unbound=$source" >"$entry.tmp/source.log" 2>&1 \
+        || { tail -n 20 "$entry.tmp/source.log" >&2; die "apt-get source unbound=$source"; }
+      dpkg-source -x ./*.dsc ../tree >>"$entry.tmp/source.log" 2>&1
+      cd ..
+      { test_changelog_entry "$version" "Debian's source of $source"; cat tree/debian/changelog; } >changelog
+      mv changelog tree/debian/changelog
+      cp debian-source/*.orig.tar.* .
+      dpkg-source -b tree >>"$entry.tmp/source.log" 2>&1
+      rm -rf tree debian-source
+      rm -rf "$entry"
+      mv "$entry.tmp" "$entry"
+    ) || die "making the unbound source $version failed (log: $entry.tmp/source.log)"
+  fi
+  touch "$entry/.complete" # used now: prune_cache keeps it
+  echo "$entry"
+}
+
+# serve_sources DIR: SOURCE_SERVER serves DIR (python3's http.server) until
+# stop_source_server. Waits, up to 20 minutes, while another run serves there.
+serve_sources() {
+  local dir=$1 tries
+  for tries in $(seq 240); do
+    python3 -m http.server --bind "${SOURCE_SERVER%:*}" --directory "$dir" "${SOURCE_SERVER#*:}" \
+      >"$WORK/source-server.log" 2>&1 &
+    SOURCE_SERVER_PID=$!
+    for _ in $(seq 50); do
+      curl -fsS -o /dev/null "http://$SOURCE_SERVER/dists/$RELEASE-security/InRelease" 2>/dev/null \
+        && kill -0 "$SOURCE_SERVER_PID" 2>/dev/null && return 0
+      kill -0 "$SOURCE_SERVER_PID" 2>/dev/null || break
+      sleep 0.2
+    done
+    stop_source_server
+    grep -q 'Address already in use' "$WORK/source-server.log" \
+      || { cat "$WORK/source-server.log" >&2; die "serving $dir on $SOURCE_SERVER failed"; }
+    ((tries % 12 == 1)) && log "$SOURCE_SERVER is in use (another test run?): waiting for it"
+    sleep 5
+  done
+  die "$SOURCE_SERVER stayed in use for 20 minutes"
+}
+
+stop_source_server() {
+  [[ -n $SOURCE_SERVER_PID ]] || return 0
+  # wait returns the server's status, 143 after the kill: not a failure here.
+  kill "$SOURCE_SERVER_PID" 2>/dev/null && wait "$SOURCE_SERVER_PID" 2>/dev/null || true
+  SOURCE_SERVER_PID=
+}
+
+# source_repository SOURCE_ENTRY: WORK/source-repo, a deb-src repository of
+# the source package in SOURCE_ENTRY as suite RELEASE-security, signed with
+# SOURCE_GNUPGHOME's key; and WORK/update.sources, dnsstop-rebuild's
+# APT_SOURCES: Debian's archives and it, its key inline.
+source_repository() {
+  local entry=$1
+  mkdir -p "$WORK/source-repo/conf"
+  printf '%s\n' "Origin: Debian" "Label: Debian-Security" "Suite: $RELEASE-security" "Codename: $RELEASE-security" \
+    "Architectures: $(dpkg --print-architecture) source" "Components: main" "SignWith: default" \
+    >"$WORK/source-repo/conf/distributions"
+  GNUPGHOME=$SOURCE_GNUPGHOME reprepro -b "$WORK/source-repo" includedsc "$RELEASE-security" "$entry"/*.dsc \
+    >"$WORK/source-repo.log" 2>&1 || { cat "$WORK/source-repo.log" >&2; die "reprepro includedsc"; }
+  {
+    release_sources "$RELEASE" "deb deb-src"
+    printf 'Types: deb deb-src\nURIs: http://%s/\nSuites: %s-security\nComponents: main\nSigned-By:\n' \
+      "$SOURCE_SERVER" "$RELEASE"
+    GNUPGHOME=$SOURCE_GNUPGHOME gpg --batch --armor --export 2>/dev/null | sed 's/^$/./; s/^/ /'
+  } >"$WORK/update.sources"
+}
+
+# test_security_rebuild KEY REBUILT NEWER: step 4, up to the published packages.
+test_security_rebuild() {
+  local key=$1 rebuilt=$2 newer=$3 module entry
+  module=$(repo_has "$WORK/repo" "$RELEASE" dnsstop-unbound-module)
+  source_signing_key
+  entry=$(newer_source "${rebuilt%+dnsstop*}" "$newer")
+  source_repository "$entry"
+  serve_sources "$WORK/source-repo"
+  log "the security update as a source: unbound $newer (Debian's source of ${rebuilt%+dnsstop*}) served on $SOURCE_SERVER, signed as $RELEASE-security"
+  write_rebuild_conf "$key" "$WORK/update.sources"
+
+  rebuild 3 "$WORK/update-check.log" --check
+  grep -q "rebuild needed: Debian's unbound $newer is newer than $rebuilt's source" "$WORK/update-check.log" \
+    || { cat "$WORK/update-check.log" >&2; die "dnsstop-rebuild --check did not say that Debian's unbound is newer"; }
+  log "ok: dnsstop-rebuild --check: exit 3, $(grep -o 'rebuild needed.*' "$WORK/update-check.log")"
+
+  log "dnsstop-rebuild: build unbound $newer and dnsstop +b1 (cached once built), test and publish (log: $WORK/update.log)"
+  rebuild 0 "$WORK/update.log"
+  stop_source_server
+  [[ $(repo_has "$WORK/repo" "$RELEASE" unbound) == "$newer+dnsstop1" ]] \
+    || die "the repository has unbound $(repo_has "$WORK/repo" "$RELEASE" unbound), not $newer+dnsstop1"
+  [[ $(repo_has "$WORK/repo" "$RELEASE" dnsstop-unbound-module) == "$module+b1" ]] \
+    || die "the repository has dnsstop-unbound-module $(repo_has "$WORK/repo" "$RELEASE" dnsstop-unbound-module), not $module+b1"
+  GNUPGHOME=$WORK/gnupg gpg --batch --verify "$WORK/repo/dists/$RELEASE/InRelease" >/dev/null 2>&1 \
+    || die "the republished repository's InRelease is not signed by the key"
+  grep -q "test-install: $RELEASE: passed" "$WORK/update.log" || die "dnsstop-rebuild published without the package tests passing"
+  log "ok: dnsstop-rebuild published unbound $newer+dnsstop1 and dnsstop-unbound-module $module+b1, signed, after the package tests; $(grep -o 'published in [0-9]*s' "$WORK/update.log")"
+  REBUILT_MODULE=$module+b1
 }
 
 # installed_root: the root with the published packages, as a resolver has them.
@@ -223,12 +406,19 @@ state_is() {
   esac
 }
 
-# scenario PIN HOW WANT PENDING: from the installed root, the newer stock
-# Unbound appears; with PIN (with, without) the documented pin, HOW upgrades.
+# scenario PIN HOW WANT PENDING [UNBOUND MODULE]: from the installed root, the
+# newer stock Unbound appears; with PIN (with, without) the documented pin,
+# HOW upgrades. With UNBOUND and MODULE, the repository has the rebuild of step
+# 4 too, and HOW must install exactly those.
 scenario() {
-  local pin=$1 how=$2 want=$3 pending=$4 logfile
-  logfile=$WORK/$pin-pin-$how.log
+  local pin=$1 how=$2 want=$3 pending=$4 unbound=${5:-} module=${6:-} logfile list lists=(stock.list) got
+  logfile=$WORK/$pin-pin-$how${unbound:+-rebuilt}.log
   enter_root "$WORK/installed.tar" "$ROOT"
+  if [[ -n $unbound ]]; then
+    rm -rf "$ROOT/srv/dnsstop-apt"
+    cp -a "$WORK/repo" "$ROOT/srv/dnsstop-apt"
+    lists+=(dnsstop.list)
+  fi
   if [[ $pin == with ]]; then
     sed -n '\|^# /etc/apt/preferences.d/dnsstop-unbound$|,/^```$/p' docs/operating.md | sed '1d;$d' \
       >"$ROOT/etc/apt/preferences.d/dnsstop-unbound"
@@ -237,15 +427,22 @@ scenario() {
   fi
   echo "deb [signed-by=/usr/share/keyrings/dnsstop-test.gpg] file:/srv/stock $RELEASE-security main" \
     >"$ROOT/etc/apt/sources.list.d/stock.list"
-  # Only the new source's lists: the others are current.
-  in_root "$ROOT" apt-get update -q -o Dir::Etc::SourceList=sources.list.d/stock.list \
-    -o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0 >"$logfile" 2>&1 \
-    || { cat "$logfile" >&2; die "apt-get update"; }
+  # Only the changed sources' lists: the others are current.
+  for list in "${lists[@]}"; do
+    in_root "$ROOT" apt-get update -q -o Dir::Etc::SourceList="sources.list.d/$list" \
+      -o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0 >>"$logfile" 2>&1 \
+      || { cat "$logfile" >&2; die "apt-get update of $list"; }
+  done
   case $how in
     unattended-upgrades) in_root "$ROOT" unattended-upgrade -v ;;
     *) in_root "$ROOT" apt "$how" -y -q ;;
   esac >>"$logfile" 2>&1 || { tail -n 30 "$logfile" >&2; die "$how failed (log: $logfile)"; }
-  state_is "$pin the pin, $how" "$want" "$pending"
+  state_is "$pin the pin, $how${unbound:+, the rebuild published}" "$want" "$pending"
+  if [[ -n $unbound ]]; then
+    got="$(in_root "$ROOT" dpkg-query -W -f '${Version}' unbound) $(in_root "$ROOT" dpkg-query -W -f '${Version}' dnsstop-unbound-module)"
+    [[ $got == "$unbound $module" ]] || die "$how installed unbound and dnsstop-unbound-module $got, want $unbound $module"
+    log "ok: $how took unbound $unbound and dnsstop-unbound-module $module together"
+  fi
   remove_root "$ROOT"
 }
 
@@ -278,20 +475,23 @@ test_release() {
   scenario without upgrade waits 1
   scenario without full-upgrade refuses 0
   scenario without unattended-upgrades waits 1
+
+  test_security_rebuild "$key" "$rebuilt" "$STOCK_VERSION"
+  scenario with upgrade waits 0 "$STOCK_VERSION+dnsstop1" "$REBUILT_MODULE"
   rm -f "$WORK/installed.tar"
   stop_agent
   log "passed in $((SECONDS - start))s"
 }
 
 main() {
-  local start=$SECONDS release releases
-  [[ $EUID -eq 0 ]] || die "needs root (debootstrap, chroot)"
-  if (($# > 0)); then releases=("$@"); else read -ra releases <<<"$(scripts/setup.sh --releases)"; fi
-  for release in "${releases[@]}"; do
+  local start=$SECONDS release
+  select_releases "$@"
+  for release in "${RELEASES[@]}"; do
     [[ -f $OUT/$release.skipped || -f $OUT/$release/unbound/version ]] \
       || die "no packages for $release in build/deb/$release: run make deb"
   done
-  for release in "${releases[@]}"; do
+  [[ -x build/bin/dnsstop ]] || die "build/bin/dnsstop, which dnsstop-rebuild decides with, is not built: run make build"
+  for release in "${RELEASES[@]}"; do
     test_release "$release"
   done
   RELEASE=all

@@ -54,6 +54,9 @@ release_sources() {
 }
 
 # newest_version: the highest of the Debian versions on stdin, in dpkg's order.
+# For `make deb` (packaging/build-debs.sh), which runs where no dnsstop tool is
+# built; the decisions about Unbound's updates are `dnsstop unbound-update`'s
+# (core/unbound_updates.h), in the same order.
 newest_version() {
   local newest='' version
   while read -r version; do

@@ -39,6 +39,9 @@ PACKAGES=(
   chromium wrk
   # blocklist signing and serving
   openssl curl minisign nginx-light
+  # Debian's version order (dpkg's) for the Unbound update decisions of `dnsstop unbound-update`
+  # (core/unbound_updates/; never linked into the module)
+  libapt-pkg-dev
   # fetching and building Unbound from Debian's source package
   dpkg-dev
   # Debian packages (make deb builds them in roots of each release, with that
