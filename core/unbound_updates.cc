@@ -57,6 +57,18 @@ std::string line_error(std::string_view where, std::size_t number, const std::st
   return std::string(where) + " line " + std::to_string(number) + ": " + what;
 }
 
+// Appends `version`, read at line `number` of `where`, to `result`; false (and
+// `result.error` set) when it is not a Debian version.
+bool add_version(VersionsRead& result, std::string_view version, std::string_view where, std::size_t number) {
+  ParsedDebianVersion parsed = parse_debian_version(version);
+  if (!parsed.ok()) {
+    result.error = line_error(where, number, "bad version " + in_quotes(version) + ": " + parsed.error);
+    return false;
+  }
+  result.versions.push_back(*parsed.value);
+  return true;
+}
+
 }  // namespace
 
 bool is_dnsstop_rebuild(std::string_view version) {
@@ -148,13 +160,7 @@ VersionsRead showsrc_versions(std::string_view text, std::string_view package, s
     } else if (line.starts_with("Package:")) {
       in_package = trim(line.substr(8)) == package;
     } else if (in_package && line.starts_with("Version:")) {
-      const std::string_view version = trim(line.substr(8));
-      ParsedDebianVersion parsed = parse_debian_version(version);
-      if (!parsed.ok()) {
-        result.error = line_error(where, number, "bad version " + in_quotes(version) + ": " + parsed.error);
-        return result;
-      }
-      result.versions.push_back(*parsed.value);
+      if (!add_version(result, trim(line.substr(8)), where, number)) return result;
     }
   }
   return result;
@@ -177,12 +183,7 @@ VersionsRead madison_debian_versions(std::string_view text, std::string_view pac
     const std::vector<std::string_view> origin = words(trim(fields[2]));  // URI SUITE/COMPONENT ARCH Packages
     if (origin.size() < 3 || origin.back() != "Packages" || !own_suite(origin[origin.size() - 3], release)) continue;
     if (is_dnsstop_rebuild(version)) continue;
-    ParsedDebianVersion parsed = parse_debian_version(version);
-    if (!parsed.ok()) {
-      result.error = line_error(where, number, "bad version " + in_quotes(version) + ": " + parsed.error);
-      return result;
-    }
-    result.versions.push_back(*parsed.value);
+    if (!add_version(result, version, where, number)) return result;
   }
   return result;
 }

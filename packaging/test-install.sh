@@ -44,13 +44,8 @@ RELEASE= # the release under test
 ROOT=    # its unpacked root
 LOGS=    # where its logs go: build/deb/RELEASE
 UNBOUND_PID=
-# shellcheck source=packaging/roots.sh
-. packaging/roots.sh
+TEST_NAME=test-install
 . packaging/test-root.sh
-. packaging/releases.sh
-
-log() { echo "test-install: $RELEASE: $*"; }
-die() { echo "test-install: $RELEASE: FAILED: $*" >&2; exit 1; }
 
 cleanup() {
   [[ -n $UNBOUND_PID ]] && kill "$UNBOUND_PID" 2>/dev/null && wait "$UNBOUND_PID" 2>/dev/null
@@ -338,18 +333,4 @@ test_release() {
   log "passed in $((SECONDS - start))s"
 }
 
-main() {
-  local start=$SECONDS release
-  select_releases "$@"
-  for release in "${RELEASES[@]}"; do
-    [[ -f $OUT/$release.skipped ]] || ls "$OUT/$release"/dnsstop-tools_*.deb "$OUT/$release"/unbound_*.deb >/dev/null 2>&1 \
-      || die "no packages for $release in build/deb/$release: run make deb"
-  done
-  for release in "${RELEASES[@]}"; do
-    test_release "$release"
-  done
-  RELEASE=all
-  log "passed in $((SECONDS - start))s"
-}
-
-main "$@"
+test_releases "$@"

@@ -64,13 +64,8 @@ ROOT=    # the root being upgraded
 SOURCE_SERVER=127.0.16.16:1616
 SOURCE_SERVER_PID=
 SOURCE_GNUPGHOME= # the cached signing key of that repository
-# shellcheck source=packaging/roots.sh
-. packaging/roots.sh
+TEST_NAME=test-upgrade
 . packaging/test-root.sh
-. packaging/releases.sh
-
-log() { echo "test-upgrade: $RELEASE: $*"; }
-die() { echo "test-upgrade: $RELEASE: FAILED: $*" >&2; exit 1; }
 
 # stop_agent: the gpg-agents that signing started for the throwaway keys.
 stop_agent() {
@@ -104,6 +99,15 @@ rebuild() {
   ((status == want)) || { tail -n 40 "$logfile" >&2; die "dnsstop-rebuild $* exited $status, want $want (log: $logfile)"; }
 }
 
+# rebuild_needed LOG WANT: dnsstop-rebuild --check exits 3 (a rebuild is needed)
+# and its log LOG says why with the text WANT.
+rebuild_needed() {
+  local logfile=$1 want=$2
+  rebuild 3 "$logfile" --check
+  grep -qF "$want" "$logfile" || { cat "$logfile" >&2; die "dnsstop-rebuild --check did not say: $want"; }
+  log "ok: dnsstop-rebuild --check: exit 3, $(grep -o 'rebuild needed.*' "$logfile")"
+}
+
 # repo_has REPO SUITE PACKAGE: the version of PACKAGE in SUITE of REPO.
 repo_has() { reprepro -b "$1" --list-format '${version}\n' list "$2" "$3"; }
 
@@ -129,10 +133,7 @@ test_rebuild() {
   # text as make deb's roots, so their cached roots serve here too.
   release_sources "$RELEASE" "deb deb-src" >"$WORK/rebuild.sources"
 
-  rebuild 3 "$WORK/rebuild-check.log" --check
-  grep -q 'rebuild needed: the repository has no unbound' "$WORK/rebuild-check.log" \
-    || { cat "$WORK/rebuild-check.log" >&2; die "dnsstop-rebuild --check did not say why"; }
-  log "ok: dnsstop-rebuild --check on an empty repository: exit 3, $(grep -o 'rebuild needed.*' "$WORK/rebuild-check.log")"
+  rebuild_needed "$WORK/rebuild-check.log" 'rebuild needed: the repository has no unbound'
 
   log "dnsstop-rebuild: build (cached), test and publish (log: $WORK/rebuild.log)"
   rebuild 0 "$WORK/rebuild.log"
@@ -334,10 +335,7 @@ test_security_rebuild() {
   log "the security update as a source: unbound $newer (Debian's source of ${rebuilt%+dnsstop*}) served on $SOURCE_SERVER, signed as $RELEASE-security"
   write_rebuild_conf "$key" "$WORK/update.sources"
 
-  rebuild 3 "$WORK/update-check.log" --check
-  grep -q "rebuild needed: Debian's unbound $newer is newer than $rebuilt's source" "$WORK/update-check.log" \
-    || { cat "$WORK/update-check.log" >&2; die "dnsstop-rebuild --check did not say that Debian's unbound is newer"; }
-  log "ok: dnsstop-rebuild --check: exit 3, $(grep -o 'rebuild needed.*' "$WORK/update-check.log")"
+  rebuild_needed "$WORK/update-check.log" "rebuild needed: Debian's unbound $newer is newer than $rebuilt's source"
 
   log "dnsstop-rebuild: build unbound $newer and dnsstop +b1 (cached once built), test and publish (log: $WORK/update.log)"
   rebuild 0 "$WORK/update.log"
@@ -483,19 +481,5 @@ test_release() {
   log "passed in $((SECONDS - start))s"
 }
 
-main() {
-  local start=$SECONDS release
-  select_releases "$@"
-  for release in "${RELEASES[@]}"; do
-    [[ -f $OUT/$release.skipped || -f $OUT/$release/unbound/version ]] \
-      || die "no packages for $release in build/deb/$release: run make deb"
-  done
-  [[ -x build/bin/dnsstop ]] || die "build/bin/dnsstop, which dnsstop-rebuild decides with, is not built: run make build"
-  for release in "${RELEASES[@]}"; do
-    test_release "$release"
-  done
-  RELEASE=all
-  log "passed in $((SECONDS - start))s"
-}
-
-main "$@"
+[[ -x build/bin/dnsstop ]] || die "build/bin/dnsstop, which dnsstop-rebuild decides with, is not built: run make build"
+test_releases "$@"
