@@ -12,13 +12,6 @@
 namespace dnsstop {
 namespace {
 
-std::string_view trimmed(std::string_view line) {
-  const std::size_t first = line.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) return {};
-  const std::size_t last = line.find_last_not_of(" \t\r");
-  return line.substr(first, last - first + 1);
-}
-
 std::string join_lines(const std::vector<std::string_view>& lines) {
   std::size_t size = 0;
   for (const std::string_view line : lines) size += line.size() + 1;

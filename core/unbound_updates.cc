@@ -1,7 +1,6 @@
 #include "core/unbound_updates.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "core/decimal.h"
 #include "core/printable.h"
@@ -12,12 +11,6 @@ namespace {
 
 bool all_digits(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
 }
 
 std::vector<std::string_view> words(std::string_view text) {
@@ -155,12 +148,12 @@ VersionsRead showsrc_versions(std::string_view text, std::string_view package, s
   std::size_t number = 0;
   for (std::string_view line : split(text, '\n')) {
     ++number;
-    if (trim(line).empty()) {
+    if (trimmed(line).empty()) {
       in_package = false;  // a paragraph ends
     } else if (line.starts_with("Package:")) {
-      in_package = trim(line.substr(8)) == package;
+      in_package = trimmed(line.substr(8)) == package;
     } else if (in_package && line.starts_with("Version:")) {
-      if (!add_version(result, trim(line.substr(8)), where, number)) return result;
+      if (!add_version(result, trimmed(line.substr(8)), where, number)) return result;
     }
   }
   return result;
@@ -172,15 +165,15 @@ VersionsRead madison_debian_versions(std::string_view text, std::string_view pac
   std::size_t number = 0;
   for (std::string_view line : split(text, '\n')) {
     ++number;
-    if (trim(line).empty()) continue;
+    if (trimmed(line).empty()) continue;
     const std::vector<std::string_view> fields = split(line, '|');
-    if (fields.size() != 3 || trim(fields[0]) != package) {
+    if (fields.size() != 3 || trimmed(fields[0]) != package) {
       result.error = line_error(where, number,
                                 "not an apt-cache madison line of " + std::string(package) + ": " + in_quotes(line));
       return result;
     }
-    const std::string_view version = trim(fields[1]);
-    const std::vector<std::string_view> origin = words(trim(fields[2]));  // URI SUITE/COMPONENT ARCH Packages
+    const std::string_view version = trimmed(fields[1]);
+    const std::vector<std::string_view> origin = words(trimmed(fields[2]));  // URI SUITE/COMPONENT ARCH Packages
     if (origin.size() < 3 || origin.back() != "Packages" || !own_suite(origin[origin.size() - 3], release)) continue;
     if (is_dnsstop_rebuild(version)) continue;
     if (!add_version(result, version, where, number)) return result;

@@ -24,5 +24,11 @@ TEST(SplitTest, EmptyPiecesInsideAreKept) {
   EXPECT_EQ(split(" a", ' '), (Pieces{"", "a"}));
 }
 
+TEST(SplitTest, TrimmedDropsBlanksAtTheEndsOnly) {
+  EXPECT_EQ(trimmed(" \t a b\r"), "a b");
+  EXPECT_EQ(trimmed(" \t\r"), "");
+  EXPECT_EQ(trimmed("a"), "a");
+}
+
 }  // namespace
 }  // namespace dnsstop
